@@ -1,0 +1,21 @@
+/* Internals shared by the files of the Incus client; not for callers. */
+#ifndef COI_INCUS_CLIENT_PRIVATE_H
+#define COI_INCUS_CLIENT_PRIVATE_H
+
+#include <curl/curl.h>
+
+#include "incus/client.h"
+
+struct incus_client
+{
+  struct incus_endpoint ep;
+  char *project;
+  CURL *curl; /* kept for connection reuse across calls */
+};
+
+char *incus_client_url (struct incus_client *c, const char *path);
+int incus_client_setup_handle (struct incus_client *c, CURL *h);
+int incus_client_transport_error (struct incus_client *c, CURLcode rc, const char *detail,
+                                  coi_error_t *err);
+
+#endif
