@@ -1,0 +1,177 @@
+#include "incus/instance.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+
+static char *instance_path (const char *name, const char *suffix)
+{
+  _cleanup_free_ char *e = incus_escape (name);
+  char *p = NULL;
+  if (e == NULL || asprintf (&p, "/1.0/instances/%s%s", e, suffix ? suffix : "") < 0)
+    return NULL;
+  return p;
+}
+
+int incus_instance_create (struct incus_client *c, json_t *body, coi_error_t *err)
+{
+  const char *name = json_string_value (json_object_get (body, "name"));
+  if (incus_call (c, "POST", "/1.0/instances", body, NULL, err) < 0)
+    return coi_error_prefix (err, "create instance %s", name ? name : "");
+  return 0;
+}
+
+int incus_instance_get (struct incus_client *c, const char *name, json_t **inst, coi_error_t *err)
+{
+  _cleanup_free_ char *p = instance_path (name, NULL);
+  if (p == NULL)
+    return coi_error_errno (err, ENOMEM, "get instance %s", name);
+  if (incus_call (c, "GET", p, NULL, inst, err) < 0)
+    return coi_error_prefix (err, "get instance %s", name);
+  return 0;
+}
+
+int incus_instance_exists (struct incus_client *c, const char *name, coi_error_t *err)
+{
+  _cleanup_json_ json_t *inst = NULL;
+  if (incus_instance_get (c, name, &inst, err) < 0)
+    {
+      if ((*err)->status == 404)
+        {
+          coi_error_release (err);
+          return 0;
+        }
+      return -1;
+    }
+  return 1;
+}
+
+int incus_instance_state (struct incus_client *c, const char *name, json_t **state, coi_error_t *err)
+{
+  _cleanup_free_ char *p = instance_path (name, "/state");
+  if (p == NULL)
+    return coi_error_errno (err, ENOMEM, "get state of instance %s", name);
+  if (incus_call (c, "GET", p, NULL, state, err) < 0)
+    return coi_error_prefix (err, "get state of instance %s", name);
+  return 0;
+}
+
+int incus_instance_status (struct incus_client *c, const char *name, char **status, coi_error_t *err)
+{
+  _cleanup_json_ json_t *inst = NULL;
+  if (incus_instance_get (c, name, &inst, err) < 0)
+    return -1;
+  const char *s = json_string_value (json_object_get (inst, "status"));
+  *status = strdup (s ? s : "Unknown");
+  return *status ? 0 : coi_error_errno (err, ENOMEM, "get instance %s", name);
+}
+
+int incus_instance_set_state (struct incus_client *c, const char *name, const char *action,
+                              int timeout_s, bool force, coi_error_t *err)
+{
+  _cleanup_free_ char *p = instance_path (name, "/state");
+  _cleanup_json_ json_t *body = json_pack ("{s:s, s:i, s:b}", "action", action, "timeout",
+                                           timeout_s < 0 ? -1 : timeout_s, "force", force);
+  if (p == NULL || body == NULL)
+    return coi_error_errno (err, ENOMEM, "%s instance %s", action, name);
+  if (incus_call (c, "PUT", p, body, NULL, err) < 0)
+    return coi_error_prefix (err, "%s instance %s", action, name);
+  return 0;
+}
+
+int incus_instance_delete (struct incus_client *c, const char *name, coi_error_t *err)
+{
+  _cleanup_free_ char *p = instance_path (name, NULL);
+  if (p == NULL)
+    return coi_error_errno (err, ENOMEM, "delete instance %s", name);
+  if (incus_call (c, "DELETE", p, NULL, NULL, err) < 0)
+    return coi_error_prefix (err, "delete instance %s", name);
+  return 0;
+}
+
+int incus_instance_force_delete (struct incus_client *c, const char *name, coi_error_t *err)
+{
+  _cleanup_free_ char *status = NULL;
+  if (incus_instance_status (c, name, &status, err) < 0)
+    {
+      if ((*err)->status == 404)
+        {
+          coi_error_release (err);
+          return 0;
+        }
+      return -1;
+    }
+  if (strcmp (status, "Stopped") != 0)
+    {
+      if (strcmp (status, "Frozen") == 0
+          && incus_instance_set_state (c, name, "unfreeze", -1, false, err) < 0)
+        return -1;
+      if (incus_instance_set_state (c, name, "stop", -1, true, err) < 0)
+        {
+          /* It may have stopped (and an ephemeral one vanished) meanwhile. */
+          _cleanup_error_ coi_error_t probe = NULL;
+          if ((*err)->status != 404 && incus_instance_exists (c, name, &probe) != 0)
+            return -1;
+          coi_error_release (err);
+        }
+    }
+  if (incus_instance_delete (c, name, err) < 0)
+    {
+      if ((*err)->status == 404)
+        {
+          coi_error_release (err);
+          return 0;
+        }
+      return -1;
+    }
+  return 0;
+}
+
+int incus_instance_list (struct incus_client *c, int recursion, const char *filter, json_t **list,
+                         coi_error_t *err)
+{
+  _cleanup_free_ char *p = NULL;
+  _cleanup_free_ char *f = filter ? incus_escape (filter) : NULL;
+  int r = filter ? asprintf (&p, "/1.0/instances?recursion=%d&filter=%s", recursion, f)
+                 : asprintf (&p, "/1.0/instances?recursion=%d", recursion);
+  if (r < 0 || (filter && f == NULL))
+    return coi_error_errno (err, ENOMEM, "list instances");
+  if (incus_call (c, "GET", p, NULL, list, err) < 0)
+    return coi_error_prefix (err, "list instances");
+  if (!json_is_array (*list))
+    {
+      json_decref (*list);
+      *list = NULL;
+      return coi_error_make (err, 0, "list instances: server reply is not a list");
+    }
+  return 0;
+}
+
+int incus_instance_patch (struct incus_client *c, const char *name, json_t *patch,
+                          coi_error_t *err)
+{
+  _cleanup_free_ char *p = instance_path (name, NULL);
+  if (p == NULL)
+    return coi_error_errno (err, ENOMEM, "update instance %s", name);
+  if (incus_call (c, "PATCH", p, patch, NULL, err) < 0)
+    return coi_error_prefix (err, "update instance %s", name);
+  return 0;
+}
+
+const char *incus_state_ipv4 (json_t *state, const char *nic)
+{
+  json_t *addrs = json_object_get (json_object_get (json_object_get (state, "network"), nic),
+                                   "addresses");
+  size_t i;
+  json_t *a;
+  json_array_foreach (addrs, i, a)
+  {
+    const char *fam = json_string_value (json_object_get (a, "family"));
+    const char *scope = json_string_value (json_object_get (a, "scope"));
+    if (fam && strcmp (fam, "inet") == 0 && (scope == NULL || strcmp (scope, "global") == 0))
+      return json_string_value (json_object_get (a, "address"));
+  }
+  return NULL;
+}
