@@ -1,0 +1,40 @@
+#include "cli/output.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+
+int coi_print_json (json_t *j, coi_error_t *err)
+{
+  if (j == NULL || json_dumpf (j, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER) < 0)
+    return coi_error_make (err, 0, "print JSON: cannot encode");
+  putchar ('\n');
+  return 0;
+}
+
+int coi_check_format (const char *format, const char *allowed, coi_error_t *err)
+{
+  if (format == NULL)
+    return 0;
+  size_t n = strlen (format);
+  for (const char *p = allowed; *p;)
+    {
+      const char *bar = strchr (p, '|');
+      size_t len = bar ? (size_t) (bar - p) : strlen (p);
+      if (len == n && strncmp (p, format, n) == 0)
+        return 0;
+      p += len + (bar ? 1 : 0);
+    }
+  return coi_error_usage (err, "invalid format '%s' (expected %s)", format, allowed);
+}
+
+bool coi_confirm (const char *question)
+{
+  char line[64];
+  fprintf (stderr, "%s [y/N]: ", question);
+  fflush (stderr);
+  if (fgets (line, sizeof line, stdin) == NULL)
+    return false;
+  return line[0] == 'y' || line[0] == 'Y';
+}

@@ -1,0 +1,17 @@
+/* Output helpers shared by commands. */
+#ifndef COI_CLI_OUTPUT_H
+#define COI_CLI_OUTPUT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "util/error.h"
+
+/* Pretty JSON (2-space indent, as COI's MarshalIndent) plus newline on stdout. */
+int coi_print_json (json_t *j, coi_error_t *err);
+/* Validate a --format value against a |-separated list ("text|json"). NULL means the first. */
+int coi_check_format (const char *format, const char *allowed, coi_error_t *err);
+/* Ask "<question> [y/N]: " on stderr and read stdin; false on EOF or no tty answer. */
+bool coi_confirm (const char *question);
+
+#endif
