@@ -1,0 +1,257 @@
+#include "incus/image.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "incus/image_private.h"
+#include "util/cleanup.h"
+
+static char *seg_path (const char *prefix, const char *name)
+{
+  _cleanup_free_ char *e = incus_escape (name);
+  char *p = NULL;
+  if (e == NULL || asprintf (&p, "%s%s", prefix, e) < 0)
+    return NULL;
+  return p;
+}
+
+/* Missing things keep status 404 and get a message that names them. */
+static int not_found_or (coi_error_t *err, const char *what, const char *name, const char *action)
+{
+  if (*err && (*err)->status == 404)
+    {
+      coi_error_release (err);
+      return coi_error_make (err, 404, "%s '%s' not found", what, name);
+    }
+  return coi_error_prefix (err, "%s %s", action, name);
+}
+
+int incus_image_list (struct incus_client *c, int recursion, const char *filter, json_t **list,
+                      coi_error_t *err)
+{
+  _cleanup_free_ char *path = NULL;
+  _cleanup_free_ char *f = filter ? incus_escape (filter) : NULL;
+  if ((filter && f == NULL)
+      || asprintf (&path, "/1.0/images?recursion=%d%s%s", recursion, f ? "&filter=" : "",
+                   f ? f : "") < 0)
+    return coi_error_errno (err, ENOMEM, "list images");
+  if (incus_call (c, "GET", path, NULL, list, err) < 0)
+    return coi_error_prefix (err, "list images");
+  if (!json_is_array (*list))
+    {
+      json_decref (*list);
+      *list = NULL;
+      return coi_error_make (err, 0, "list images: server sent no list");
+    }
+  return 0;
+}
+
+int incus_image_get (struct incus_client *c, const char *fingerprint, json_t **image,
+                     coi_error_t *err)
+{
+  _cleanup_free_ char *p = seg_path ("/1.0/images/", fingerprint);
+  if (p == NULL)
+    return coi_error_errno (err, ENOMEM, "get image %s", fingerprint);
+  if (incus_call (c, "GET", p, NULL, image, err) < 0)
+    return not_found_or (err, "image", fingerprint, "get image");
+  return 0;
+}
+
+int incus_image_alias_get (struct incus_client *c, const char *alias, json_t **obj,
+                           coi_error_t *err)
+{
+  _cleanup_free_ char *p = seg_path ("/1.0/images/aliases/", alias);
+  if (p == NULL)
+    return coi_error_errno (err, ENOMEM, "get image alias %s", alias);
+  if (incus_call (c, "GET", p, NULL, obj, err) < 0)
+    return not_found_or (err, "image alias", alias, "get image alias");
+  return 0;
+}
+
+int incus_image_alias_list (struct incus_client *c, json_t **list, coi_error_t *err)
+{
+  if (incus_call (c, "GET", "/1.0/images/aliases?recursion=1", NULL, list, err) < 0)
+    return coi_error_prefix (err, "list image aliases");
+  if (!json_is_array (*list))
+    {
+      json_decref (*list);
+      *list = NULL;
+      return coi_error_make (err, 0, "list image aliases: server sent no list");
+    }
+  return 0;
+}
+
+int incus_image_resolve (struct incus_client *c, const char *name, char **fingerprint,
+                         json_t **image, coi_error_t *err)
+{
+  _cleanup_json_ json_t *alias = NULL;
+  _cleanup_json_ json_t *img = NULL;
+  const char *target = name;
+
+  *fingerprint = NULL;
+  if (image)
+    *image = NULL;
+  if (name == NULL || *name == '\0')
+    return coi_error_usage (err, "image name is empty");
+  if (incus_image_alias_get (c, name, &alias, err) == 0)
+    {
+      target = json_string_value (json_object_get (alias, "target"));
+      if (target == NULL)
+        return coi_error_make (err, 0, "image alias '%s' has no target", name);
+    }
+  else if ((*err)->status == 404)
+    coi_error_release (err);
+  else
+    return -1;
+
+  if (incus_image_get (c, target, &img, err) < 0)
+    {
+      if ((*err)->status == 404 && target == name)
+        {
+          coi_error_release (err);
+          return coi_error_make (err, 404, "image '%s' not found", name);
+        }
+      return -1;
+    }
+  const char *fp = json_string_value (json_object_get (img, "fingerprint"));
+  if (fp == NULL)
+    return coi_error_make (err, 0, "image '%s': server sent no fingerprint", name);
+  if ((*fingerprint = strdup (fp)) == NULL)
+    return coi_error_errno (err, ENOMEM, "resolve image %s", name);
+  if (image)
+    *image = steal_pointer (&img);
+  return 0;
+}
+
+int incus_image_exists (struct incus_client *c, const char *name, coi_error_t *err)
+{
+  _cleanup_free_ char *fp = NULL;
+  if (incus_image_resolve (c, name, &fp, NULL, err) == 0)
+    return 1;
+  if ((*err)->status == 404)
+    {
+      coi_error_release (err);
+      return 0;
+    }
+  return -1;
+}
+
+int incus_image_delete (struct incus_client *c, const char *fingerprint, coi_error_t *err)
+{
+  _cleanup_free_ char *p = seg_path ("/1.0/images/", fingerprint);
+  if (p == NULL)
+    return coi_error_errno (err, ENOMEM, "delete image %s", fingerprint);
+  if (incus_call (c, "DELETE", p, NULL, NULL, err) < 0)
+    return not_found_or (err, "image", fingerprint, "delete image");
+  return 0;
+}
+
+int incus_image_patch (struct incus_client *c, const char *fingerprint, json_t *patch,
+                       coi_error_t *err)
+{
+  _cleanup_free_ char *p = seg_path ("/1.0/images/", fingerprint);
+  if (p == NULL)
+    return coi_error_errno (err, ENOMEM, "update image %s", fingerprint);
+  if (incus_call (c, "PATCH", p, patch, NULL, err) < 0)
+    return not_found_or (err, "image", fingerprint, "update image");
+  return 0;
+}
+
+int incus_image_alias_create (struct incus_client *c, const char *alias, const char *fingerprint,
+                              const char *description, coi_error_t *err)
+{
+  _cleanup_json_ json_t *body = json_pack ("{s:s, s:s, s:s}", "name", alias, "target",
+                                           fingerprint, "description",
+                                           description ? description : "");
+  if (body == NULL)
+    return coi_error_errno (err, ENOMEM, "create image alias %s", alias);
+  if (incus_call (c, "POST", "/1.0/images/aliases", body, NULL, err) < 0)
+    return coi_error_prefix (err, "create image alias %s", alias);
+  return 0;
+}
+
+int incus_image_alias_move (struct incus_client *c, const char *alias, const char *fingerprint,
+                            coi_error_t *err)
+{
+  _cleanup_json_ json_t *cur = NULL;
+  if (incus_image_alias_get (c, alias, &cur, err) < 0)
+    {
+      if ((*err)->status != 404)
+        return -1;
+      coi_error_release (err);
+      if (incus_image_alias_create (c, alias, fingerprint, NULL, err) == 0)
+        return 0;
+      /* Someone created it meanwhile: fall through and move theirs. */
+      if ((*err)->status != 409)
+        return -1;
+      coi_error_release (err);
+    }
+  _cleanup_free_ char *p = seg_path ("/1.0/images/aliases/", alias);
+  _cleanup_json_ json_t *body = json_pack ("{s:s}", "target", fingerprint);
+  if (p == NULL || body == NULL)
+    return coi_error_errno (err, ENOMEM, "move image alias %s", alias);
+  /* PATCH keeps the description; PUT would clear it. */
+  if (incus_call (c, "PATCH", p, body, NULL, err) < 0)
+    return not_found_or (err, "image alias", alias, "move image alias");
+  return 0;
+}
+
+int incus_image_alias_delete (struct incus_client *c, const char *alias, coi_error_t *err)
+{
+  _cleanup_free_ char *p = seg_path ("/1.0/images/aliases/", alias);
+  if (p == NULL)
+    return coi_error_errno (err, ENOMEM, "delete image alias %s", alias);
+  if (incus_call (c, "DELETE", p, NULL, NULL, err) < 0)
+    return not_found_or (err, "image alias", alias, "delete image alias");
+  return 0;
+}
+
+/* The fingerprint a finished image operation reports. */
+int incus_image_op_fingerprint (json_t *metadata, char **fingerprint, const char *what,
+                                coi_error_t *err)
+{
+  if (fingerprint == NULL)
+    return 0;
+  const char *fp = json_string_value (json_object_get (metadata, "fingerprint"));
+  if (fp == NULL)
+    return coi_error_make (err, 0, "%s: the server reported no fingerprint", what);
+  *fingerprint = strdup (fp);
+  return *fingerprint ? 0 : coi_error_errno (err, ENOMEM, "%s", what);
+}
+
+static json_t *alias_array (const char *const *aliases)
+{
+  json_t *a = json_array ();
+  for (const char *const *p = aliases; a && p && *p; p++)
+    if (json_array_append_new (a, json_pack ("{s:s}", "name", *p)) < 0)
+      {
+        json_decref (a);
+        return NULL;
+      }
+  return a;
+}
+
+int incus_image_publish (struct incus_client *c, const struct incus_image_publish *in,
+                         char **fingerprint, coi_error_t *err)
+{
+  _cleanup_free_ char *source_name = NULL;
+  if (fingerprint)
+    *fingerprint = NULL;
+  if (in->snapshot ? asprintf (&source_name, "%s/%s", in->instance, in->snapshot) < 0
+                   : (source_name = strdup (in->instance)) == NULL)
+    return coi_error_errno (err, ENOMEM, "publish %s", in->instance);
+  _cleanup_json_ json_t *body = json_pack (
+      "{s:{s:s, s:s}, s:b, s:o}", "source", "type", in->snapshot ? "snapshot" : "instance",
+      "name", source_name, "public", in->public_, "aliases", alias_array (in->aliases));
+  if (body == NULL
+      || (in->properties && json_object_set (body, "properties", in->properties) < 0)
+      || (in->compression
+          && json_object_set_new (body, "compression_algorithm", json_string (in->compression)) < 0))
+    return coi_error_errno (err, ENOMEM, "publish %s", in->instance);
+
+  _cleanup_json_ json_t *meta = NULL;
+  if (incus_call (c, "POST", "/1.0/images", body, &meta, err) < 0)
+    return not_found_or (err, "instance", source_name, "publish");
+  return incus_image_op_fingerprint (meta, fingerprint, "publish", err);
+}
