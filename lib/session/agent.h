@@ -1,0 +1,41 @@
+/* The agent inside its tmux session: started detached as the code user with
+ * its environment in the exec request body (never on a command line), then
+ * attached to from the user's terminal. */
+#ifndef COI_SESSION_AGENT_H
+#define COI_SESSION_AGENT_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "incus/client.h"
+#include "session/session.h"
+#include "session/tool_state.h"
+
+/* "coi-<container>" */
+int coi_tmux_session_name (const char *container, char **out, coi_error_t *err);
+
+/* TERM as the container's terminfo knows it (COI's sanitise list). */
+const char *coi_sanitize_term (const char *term);
+
+/* The environment every agent process gets: HOME, USER, LOGNAME, PATH, TERM,
+ * IS_SANDBOX=1, then `extra` (KEY=VALUE; later entries win). Caller frees. */
+int coi_agent_env (const struct coi_agent_user *u, const char *user_name, const char *term,
+                   const char *const *extra, char ***env, coi_error_t *err);
+
+/* 1 if the tmux session exists, 0 if not. */
+int coi_agent_running (struct incus_client *c, const char *container,
+                       const struct coi_agent_user *u, coi_error_t *err);
+
+/* Start `argv` in a detached tmux session (a no-op if the session is there).
+ * When the agent exits the pane falls back to bash, as COI's does. */
+int coi_agent_start (struct incus_client *c, const char *container,
+                     const struct coi_agent_user *u, const char *const *argv,
+                     const char *const *env, coi_error_t *err);
+
+/* Attach the local terminal to the tmux session (or run bash with `bash`).
+ * Returns the remote exit code. */
+int coi_agent_attach (struct incus_client *c, const char *container,
+                      const struct coi_agent_user *u, const char *const *env, bool bash,
+                      int *exit_code, coi_error_t *err);
+
+#endif
