@@ -25,7 +25,7 @@ void coi_session_meta_clear (struct coi_session_meta *m)
   memset (m, 0, sizeof (*m));
 }
 
-int coi_home_dir (char **out, coi_error_t *err)
+int coi_state_dir (char **out, coi_error_t *err)
 {
   const char *home = getenv ("HOME");
   if (home == NULL || *home == '\0')
@@ -38,7 +38,7 @@ int coi_home_dir (char **out, coi_error_t *err)
 int coi_sessions_dir (const char *tool, char **out, coi_error_t *err)
 {
   _cleanup_free_ char *home = NULL;
-  if (coi_home_dir (&home, err) < 0)
+  if (coi_state_dir (&home, err) < 0)
     return -1;
   if (asprintf (out, "%s/sessions-%s", home, tool) < 0)
     return coi_error_errno (err, ENOMEM, "find sessions directory");

@@ -23,8 +23,8 @@ struct coi_session_meta
 
 void coi_session_meta_clear (struct coi_session_meta *m);
 
-/* ~/.coi (or $HOME-relative), created on demand.  Caller frees. */
-int coi_home_dir (char **out, coi_error_t *err);
+/* ~/.coi: where coi keeps its state.  Caller frees. */
+int coi_state_dir (char **out, coi_error_t *err);
 /* ~/.coi/sessions-<tool> */
 int coi_sessions_dir (const char *tool, char **out, coi_error_t *err);
 
