@@ -1,0 +1,328 @@
+#include "netpolicy/net.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "incus/instance.h"
+#include "netpolicy/backend.h"
+#include "netpolicy/nic.h"
+#include "netpolicy/state.h"
+#include "util/cleanup.h"
+
+/* Ports 20000 + host index: below the ephemeral range, so an outgoing
+ * socket can never be sitting on a session's filter port. */
+#define DNS_PORT_BASE 20000u
+#define DNS_PORT_LAST 32767u
+/* A reservation younger than this may belong to a create in flight. */
+#define RESERVATION_GRACE_S 120
+
+struct coi_net_session
+{
+  struct coi_net_target target;
+  const struct coi_net_policy *policy;
+  const struct coi_net_backend_ops *ops;
+  char host_name[16];
+};
+
+static const struct coi_net_backend_ops *backend (void)
+{
+  return &coi_net_backend_nft;
+}
+
+uint16_t coi_net_dns_port (uint32_t addr, const struct coi_ipv4_net *subnet)
+{
+  uint32_t index = addr - subnet->addr;
+  if (index > DNS_PORT_LAST - DNS_PORT_BASE)
+    return 0;
+  return (uint16_t) (DNS_PORT_BASE + index);
+}
+
+static int session_new (const struct coi_net_policy *p, const char *container,
+                        const struct coi_net_bridge *b, uint32_t addr,
+                        struct coi_net_session **out, coi_error_t *err)
+{
+  struct coi_net_session *s = calloc (1, sizeof *s);
+  if (s == NULL)
+    return coi_error_errno (err, ENOMEM, "network session");
+  s->policy = p;
+  s->ops = backend ();
+  strcpy (s->target.container, container); /* length checked by the caller */
+  s->target.addr = addr;
+  s->target.gateway = b->gateway;
+  s->target.subnet = b->subnet;
+  s->target.dns_port = coi_net_dns_port (addr, &b->subnet);
+  coi_net_host_name (container, s->host_name);
+  if (s->target.dns_port == 0 && p->mode == COI_NET_ALLOWLIST)
+    {
+      free (s);
+      return coi_error_make (err, ERANGE, "address too far into the bridge subnet for a DNS port");
+    }
+  *out = s;
+  return 0;
+}
+
+static int check_inputs (const struct coi_net_policy *p, const char *container, coi_error_t *err)
+{
+  if (!coi_net_container_name_ok (container))
+    return coi_error_make (err, EINVAL, "invalid container name '%s'", container ? container : "");
+  if (coi_net_policy_validate (p, err) < 0)
+    return -1;
+  /* Fail before anything is created: never an unfiltered filtered session. */
+  if (p->mode != COI_NET_OPEN && backend ()->check (err) < 0)
+    return -1;
+  return 0;
+}
+
+int coi_net_prepare (struct incus_client *c, const struct coi_net_policy *p, const char *container,
+                     json_t *instance_body, struct coi_net_session **out, coi_error_t *err)
+{
+  struct coi_net_bridge b = { 0 };
+  uint32_t addr = 0;
+  if (check_inputs (p, container, err) < 0)
+    return -1;
+  if (coi_net_bridge_lookup (c, instance_body, &b, err) < 0)
+    return -1;
+  int r = -1;
+  struct coi_net_session *s = NULL;
+  char host_name[16];
+  coi_net_host_name (container, host_name);
+  if (coi_net_alloc_address (c, &b, container, &addr, err) < 0)
+    goto out;
+  if (session_new (p, container, &b, addr, &s, err) < 0
+      || coi_net_nic_apply_to_body (instance_body, &b, addr, host_name, err) < 0)
+    {
+      _cleanup_error_ coi_error_t ignored = NULL;
+      coi_net_release (addr, container, &ignored);
+      free (s);
+      goto out;
+    }
+  *out = s;
+  r = 0;
+out:
+  coi_net_bridge_clear (&b);
+  return r;
+}
+
+int coi_net_attach (struct incus_client *c, const struct coi_net_policy *p, const char *container,
+                    struct coi_net_session **out, coi_error_t *err)
+{
+  if (check_inputs (p, container, err) < 0)
+    return -1;
+  _cleanup_json_ json_t *inst = NULL;
+  if (incus_instance_get (c, container, &inst, err) < 0)
+    return -1;
+  /* Expanded devices: what the instance really has, profiles included. */
+  json_t *devices = json_object_get (inst, "expanded_devices");
+  _cleanup_json_ json_t *body = json_pack ("{s:O, s:O}", "devices", devices ? devices : json_null (),
+                                           "profiles", json_object_get (inst, "profiles"));
+  struct coi_net_bridge b = { 0 };
+  if (body == NULL || coi_net_bridge_lookup (c, body, &b, err) < 0)
+    return body ? -1 : coi_error_errno (err, ENOMEM, "network session");
+  json_t *nic = json_object_get (devices, b.device);
+  const char *ip = json_string_value (json_object_get (nic, "ipv4.address"));
+  const char *filt = json_string_value (json_object_get (nic, "security.ipv4_filtering"));
+  uint32_t addr;
+  int r = -1;
+  if (ip == NULL || !coi_ipv4_parse (ip, &addr) || filt == NULL || strcmp (filt, "true") != 0)
+    {
+      coi_error_make (err, EINVAL,
+                      "container '%s' was not created with a coi NIC plan (static ipv4.address "
+                      "and security.ipv4_filtering); its traffic cannot be told apart safely",
+                      container);
+      goto out;
+    }
+  /* Re-reserve: a stale reservation of ours is fine, someone else's is not. */
+  char owner[80];
+  if (coi_net_reserve (addr, container, err) < 0)
+    goto out;
+  if (coi_net_reservation_owner (addr, owner, sizeof owner, NULL) && strcmp (owner, container) != 0)
+    {
+      coi_error_make (err, EBUSY, "address %s of '%s' is reserved by '%s'", ip, container, owner);
+      goto out;
+    }
+  r = session_new (p, container, &b, addr, out, err);
+out:
+  coi_net_bridge_clear (&b);
+  return r;
+}
+
+int coi_net_apply_policy (struct coi_net_session *s, const struct coi_net_policy *p,
+                          coi_error_t *err)
+{
+  if (p->mode != COI_NET_OPEN && s->ops->check (err) < 0)
+    return -1;
+  if (coi_net_policy_validate (p, err) < 0)
+    return -1;
+  if (p->mode == COI_NET_ALLOWLIST && s->target.dns_port == 0)
+    return coi_error_make (err, ERANGE, "no DNS filter port for this address");
+  _cleanup_net_lock_ int lock = coi_net_lock (err);
+  if (lock < 0)
+    return -1;
+  if (s->ops->apply (&s->target, p, err) < 0)
+    {
+      /* In open mode a leftover from an earlier owner of the address only
+       * restricts more; without privileges we cannot remove it, so say so. */
+      if (p->mode == COI_NET_OPEN && (*err)->status == EPERM)
+        {
+          coi_error_release (err);
+          s->policy = p;
+          return 0;
+        }
+      return coi_error_prefix (err, "cannot apply the %s network policy for '%s'",
+                               coi_net_mode_name (p->mode), s->target.container);
+    }
+  s->policy = p;
+  return 0;
+}
+
+int coi_net_apply (struct coi_net_session *s, coi_error_t *err)
+{
+  return coi_net_apply_policy (s, s->policy, err);
+}
+
+struct owned
+{
+  const char *container;
+  uint32_t addrs[16];
+  size_t n;
+};
+
+static int collect_owned (uint32_t addr, const char *owner, void *data)
+{
+  struct owned *o = data;
+  if (strcmp (owner, o->container) != 0)
+    return 0;
+  for (size_t i = 0; i < o->n; i++)
+    if (o->addrs[i] == addr)
+      return 0;
+  if (o->n < sizeof o->addrs / sizeof o->addrs[0])
+    o->addrs[o->n++] = addr;
+  return 0;
+}
+
+static int collect_reserved (uint32_t addr, const char *owner, time_t mtime, void *data)
+{
+  (void) mtime;
+  return collect_owned (addr, owner, data);
+}
+
+int coi_net_teardown (const char *container, coi_error_t *err)
+{
+  if (!coi_net_container_name_ok (container))
+    return coi_error_make (err, EINVAL, "invalid container name '%s'", container ? container : "");
+  const struct coi_net_backend_ops *ops = backend ();
+  struct owned o = { .container = container };
+  _cleanup_net_lock_ int lock = coi_net_lock (err);
+  if (lock < 0)
+    return -1;
+  if (coi_net_reservations_foreach (collect_reserved, &o, err) < 0)
+    return -1;
+  /* The backend's own record finds sessions whose reservation is gone. */
+  _cleanup_error_ coi_error_t list_err = NULL;
+  if (ops->foreach_session (collect_owned, &o, &list_err) < 0 && list_err->status != EPERM)
+    {
+      *err = list_err;
+      list_err = NULL;
+      return coi_error_prefix (err, "network teardown of '%s'", container);
+    }
+  for (size_t i = 0; i < o.n; i++)
+    {
+      if (list_err == NULL && ops->teardown (o.addrs[i], err) < 0)
+        return coi_error_prefix (err, "network teardown of '%s'", container);
+      if (coi_net_release (o.addrs[i], container, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+struct orphan_scan
+{
+  struct incus_client *c;
+  const struct coi_net_backend_ops *ops;
+  coi_error_t *err;
+  int removed;
+};
+
+/* Is `addr` still the address of a live instance named `owner`? */
+static int still_owned (struct incus_client *c, uint32_t addr, const char *owner, coi_error_t *err)
+{
+  if (!coi_net_container_name_ok (owner))
+    return 0;
+  _cleanup_json_ json_t *inst = NULL;
+  _cleanup_error_ coi_error_t e = NULL;
+  if (incus_instance_get (c, owner, &inst, &e) < 0)
+    {
+      if (e->status == 404)
+        return 0;
+      *err = e;
+      e = NULL;
+      return -1;
+    }
+  const char *key;
+  json_t *dev;
+  json_object_foreach (json_object_get (inst, "expanded_devices"), key, dev)
+  {
+    uint32_t a;
+    if (coi_ipv4_parse (json_string_value (json_object_get (dev, "ipv4.address")), &a) && a == addr)
+      return 1;
+  }
+  return 0;
+}
+
+static int orphan_session (uint32_t addr, const char *owner, void *data)
+{
+  struct orphan_scan *o = data;
+  int r = still_owned (o->c, addr, owner, o->err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (o->ops->teardown (addr, o->err) < 0)
+    return -1;
+  o->removed++;
+  return 0;
+}
+
+static int orphan_reservation (uint32_t addr, const char *owner, time_t mtime, void *data)
+{
+  struct orphan_scan *o = data;
+  if (time (NULL) - mtime < RESERVATION_GRACE_S)
+    return 0;
+  int r = still_owned (o->c, addr, owner, o->err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  return coi_net_release (addr, owner, o->err);
+}
+
+int coi_net_clean_orphans (struct incus_client *c, coi_error_t *err)
+{
+  struct orphan_scan o = { .c = c, .ops = backend (), .err = err };
+  _cleanup_net_lock_ int lock = coi_net_lock (err);
+  if (lock < 0)
+    return -1;
+  if (o.ops->foreach_session (orphan_session, &o, err) < 0)
+    return coi_error_prefix (err, "cleaning orphaned network rules");
+  if (coi_net_reservations_foreach (orphan_reservation, &o, err) < 0)
+    return coi_error_prefix (err, "cleaning orphaned address reservations");
+  return o.removed;
+}
+
+void coi_net_session_free (struct coi_net_session *s)
+{
+  free (s);
+}
+
+const struct coi_net_target *coi_net_session_target (const struct coi_net_session *s)
+{
+  return &s->target;
+}
+
+const struct coi_net_policy *coi_net_session_policy (const struct coi_net_session *s)
+{
+  return s->policy;
+}
+
+const char *coi_net_session_host_name (const struct coi_net_session *s)
+{
+  return s->host_name;
+}

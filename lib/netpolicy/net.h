@@ -1,0 +1,61 @@
+/* Network isolation for one session: the API the launch path calls.
+ *
+ *   coi_net_prepare   before the create request: picks and reserves the
+ *                     container's address, puts the NIC device (static
+ *                     address, fixed veth name, anti-spoofing, port
+ *                     isolation) and IPv6-off sysctls into the body.
+ *   coi_net_apply     after create, BEFORE start: installs the policy in
+ *                     one transaction, so the first packet is filtered.
+ *   coi_net_teardown  on every exit path; idempotent; by name only, so it
+ *                     also works from a signal handler's follow-up or a
+ *                     fresh process.
+ *   coi_net_clean_orphans  for `coi clean --orphans`.
+ *
+ * In allowlist mode a DNS filter must run for the session (dns_filter.h);
+ * until it does, name lookups fail (closed), static entries work. */
+#ifndef COI_NETPOLICY_NET_H
+#define COI_NETPOLICY_NET_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "incus/client.h"
+#include "netpolicy/policy.h"
+#include "netpolicy/render.h"
+#include "util/error.h"
+
+struct coi_net_session;
+
+/* `p` is borrowed and must outlive the session.  Fails closed (EPERM, with
+ * a hint) when the mode needs nftables and this process may not change it. */
+int coi_net_prepare (struct incus_client *c, const struct coi_net_policy *p, const char *container,
+                     json_t *instance_body, struct coi_net_session **out, coi_error_t *err);
+/* For an existing instance (persistent container, resume): read its NIC,
+ * check it carries the plan's protections, and build the session. */
+int coi_net_attach (struct incus_client *c, const struct coi_net_policy *p, const char *container,
+                    struct coi_net_session **out, coi_error_t *err);
+int coi_net_apply (struct coi_net_session *s, coi_error_t *err);
+/* Switch a live session to another policy (one transaction). */
+int coi_net_apply_policy (struct coi_net_session *s, const struct coi_net_policy *p,
+                          coi_error_t *err);
+int coi_net_teardown (const char *container, coi_error_t *err);
+/* Returns the number of sessions removed, or -1. */
+int coi_net_clean_orphans (struct incus_client *c, coi_error_t *err);
+
+void coi_net_session_free (struct coi_net_session *s);
+static inline void cleanup_net_sessionp (struct coi_net_session **s)
+{
+  if (*s)
+    coi_net_session_free (*s);
+}
+#define _cleanup_net_session_ __attribute__ ((cleanup (cleanup_net_sessionp)))
+
+const struct coi_net_target *coi_net_session_target (const struct coi_net_session *s);
+const struct coi_net_policy *coi_net_session_policy (const struct coi_net_session *s);
+const char *coi_net_session_host_name (const struct coi_net_session *s);
+
+/* The allowlist DNS filter's port on the gateway: derived from the address,
+ * which is unique per session, so it needs no allocation of its own. */
+uint16_t coi_net_dns_port (uint32_t addr, const struct coi_ipv4_net *subnet);
+
+#endif
