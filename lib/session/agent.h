@@ -38,4 +38,9 @@ int coi_agent_attach (struct incus_client *c, const char *container,
                       const struct coi_agent_user *u, const char *const *env, bool bash,
                       int *exit_code, coi_error_t *err);
 
+/* Run `argv` attached to the local terminal, without tmux. */
+int coi_agent_run_direct (struct incus_client *c, const char *container,
+                          const struct coi_agent_user *u, const char *const *argv,
+                          const char *const *env, int *exit_code, coi_error_t *err);
+
 #endif

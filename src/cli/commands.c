@@ -3,9 +3,23 @@
 
 COI_HANDLER (cmd_version);
 COI_HANDLER (cmd_list);
+COI_HANDLER (cmd_attach);
+COI_HANDLER (cmd_info);
+COI_HANDLER (cmd_persist);
+COI_HANDLER (cmd_completion);
+extern const struct coi_command coi_container_commands[];
+extern const struct coi_command coi_file_commands[];
+extern const struct coi_command coi_snapshot_commands[];
 
 const struct coi_command coi_root_commands[] = {
+  { "container", "Manage Incus containers", "<command>", NULL, NULL, coi_container_commands, false },
+  { "file", "Transfer files to/from containers", "<command>", NULL, NULL, coi_file_commands, false },
   { "list", "List active containers and saved sessions", "[--all] [--format text|json]", NULL, cmd_list, NULL, false },
+  { "snapshot", "Manage container snapshots", "<command>", NULL, NULL, coi_snapshot_commands, false },
+  { "attach", "Attach to a running session", "[container-name] [--bash]", NULL, cmd_attach, NULL, false },
+  { "info", "Show a saved session's details", "[SESSION_ID] [--format text|json]", NULL, cmd_info, NULL, false },
+  { "persist", "Make running sessions persistent", "[NAME...] [--all] [--force]", NULL, cmd_persist, NULL, false },
+  { "completion", "Generate shell completion (bash, zsh, fish)", "bash|zsh|fish", NULL, cmd_completion, NULL, false },
   { "version", "Print version information", "[--format text|json]", NULL, cmd_version, NULL, false },
   { 0 },
 };
