@@ -99,9 +99,12 @@ static int resolve_resume (const struct coi_session_opts *o, struct coi_session 
   return 0;
 }
 
-static int start_if_needed (struct incus_client *c, const char *name, coi_error_t *err)
+static int start_if_needed (struct incus_client *c, const struct coi_session_opts *o,
+                            const char *name, coi_error_t *err)
 {
   _cleanup_free_ char *status = NULL;
+  if (o->hooks && o->hooks->reuse && o->hooks->reuse (o->hooks->data, name, err) < 0)
+    return -1;
   if (incus_instance_status (c, name, &status, err) < 0)
     return -1;
   if (strcmp (status, "Running") == 0)
@@ -186,13 +189,15 @@ static int create_in_free_slot (struct incus_client *c, const struct coi_session
               s->container = steal_pointer (&name);
               s->slot = slot;
               s->reused = true;
-              return start_if_needed (c, s->container, err);
+              return start_if_needed (c, o, s->container, err);
             }
         }
       if (build_body (o, s, name, &body, err) < 0)
         return -1;
       if (incus_instance_create (c, body, err) < 0)
         {
+          if (o->hooks && o->hooks->abandon)
+            o->hooks->abandon (o->hooks->data, name);
           if (!is_name_conflict (*err))
             return -1;
           coi_error_release (err);
@@ -291,7 +296,7 @@ int coi_session_launch (struct incus_client *c, const struct coi_session_opts *o
               s->container = strdup (meta.container_name);
               s->slot = meta.slot;
               s->reused = true;
-              r = s->container ? start_if_needed (c, s->container, err)
+              r = s->container ? start_if_needed (c, o, s->container, err)
                                : coi_error_errno (err, ENOMEM, "resume session");
             }
         }

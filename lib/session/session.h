@@ -24,6 +24,12 @@ struct coi_session_hooks
   void *data;
   int (*prepare_body) (void *data, const char *container, json_t *body, coi_error_t *err);
   int (*before_start) (void *data, const char *container, coi_error_t *err);
+  /* A create attempt failed (the slot was taken): release what
+     prepare_body reserved for it, and nothing else under that name. */
+  void (*abandon) (void *data, const char *container);
+  /* An existing container is taken over (persistent, resume): put its
+     policy in place before it is started. */
+  int (*reuse) (void *data, const char *container, coi_error_t *err);
   /* Undo before_start when launch fails or an ephemeral session ends. */
   void (*teardown) (void *data, const char *container);
 };

@@ -2,8 +2,12 @@
 #include "cli/command.h"
 
 COI_HANDLER (cmd_version);
+COI_HANDLER (cmd_build);
 COI_HANDLER (cmd_list);
 COI_HANDLER (cmd_attach);
+COI_HANDLER (cmd_kill);
+COI_HANDLER (cmd_shutdown);
+COI_HANDLER (cmd_clean);
 COI_HANDLER (cmd_info);
 COI_HANDLER (cmd_persist);
 COI_HANDLER (cmd_completion);
@@ -17,9 +21,14 @@ const struct coi_command coi_root_commands[] = {
   { "list", "List active containers and saved sessions", "[--all] [--format text|json]", NULL, cmd_list, NULL, false },
   { "snapshot", "Manage container snapshots", "<command>", NULL, NULL, coi_snapshot_commands, false },
   { "attach", "Attach to a running session", "[container-name] [--bash]", NULL, cmd_attach, NULL, false },
+  { "kill", "Force stop and delete containers", "[NAME...] [--all] [--force]", NULL, cmd_kill, NULL, false },
+  { "shutdown", "Stop containers gracefully, then delete them", "[NAME...] [--timeout N] [--all] [--force]", NULL, cmd_shutdown, NULL, false },
+  { "close", "Alias of shutdown", "[NAME...] [--timeout N] [--all] [--force]", NULL, cmd_shutdown, NULL, true },
+  { "clean", "Remove stopped containers and leftovers", "[--all] [--force] [--sessions] [--orphans] [--dry-run]", NULL, cmd_clean, NULL, false },
   { "info", "Show a saved session's details", "[SESSION_ID] [--format text|json]", NULL, cmd_info, NULL, false },
   { "persist", "Make running sessions persistent", "[NAME...] [--all] [--force]", NULL, cmd_persist, NULL, false },
   { "completion", "Generate shell completion (bash, zsh, fish)", "bash|zsh|fish", NULL, cmd_completion, NULL, false },
+  { "build", "Build the coi image (Debian, Claude Code, tmux, the dummy agent)", "[--force] [--base IMAGE]", NULL, cmd_build, NULL, false },
   { "version", "Print version information", "[--format text|json]", NULL, cmd_version, NULL, false },
   { 0 },
 };

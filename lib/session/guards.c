@@ -1,0 +1,124 @@
+#include "session/guards.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "netpolicy/state.h"
+#include "session/net_config.h"
+#include "util/cleanup.h"
+
+/* Every [limits] key, handed to the limits parser as text. */
+static int limits_from_config (struct coi_limits *l, const struct coi_config *cfg, coi_error_t *err)
+{
+  for (const struct coi_config_key *k = coi_config_keys; k->key; k++)
+    {
+      if (strncmp (k->key, "limits.", 7) != 0)
+        continue;
+      char text[64];
+      const char *v = NULL;
+      if (k->type == CFG_STRING)
+        v = coi_config_string (cfg, k->key);
+      else if (k->type == CFG_INT)
+        {
+          snprintf (text, sizeof text, "%" PRId64, coi_config_int (cfg, k->key));
+          v = text;
+        }
+      else if (k->type == CFG_BOOL)
+        v = coi_config_bool (cfg, k->key) ? "true" : "false";
+      if (v == NULL || strcmp (k->key, "limits.disk.tmpfs_size") == 0)
+        continue;
+      if (coi_limits_set (l, k->key, v, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int coi_guards_from_config (struct coi_session_guards *g, struct incus_client *c,
+                            const struct coi_config *cfg, const char *network_override,
+                            coi_error_t *err)
+{
+  memset (g, 0, sizeof (*g));
+  g->client = c;
+  coi_limits_init (&g->limits);
+  if (coi_net_policy_from_config (cfg, network_override, &g->net, err) < 0)
+    return -1;
+  return limits_from_config (&g->limits, cfg, err);
+}
+
+void coi_guards_clear (struct coi_session_guards *g)
+{
+  if (g->ns)
+    coi_net_session_free (g->ns);
+  if (g->net)
+    coi_net_policy_free (g->net);
+  coi_limits_clear (&g->limits);
+  memset (g, 0, sizeof (*g));
+}
+
+static void drop_attempt (struct coi_session_guards *g, const char *container)
+{
+  if (g->ns == NULL)
+    return;
+  /* Release only this attempt's address: the name may be someone else's. */
+  _cleanup_error_ coi_error_t ignored = NULL;
+  coi_net_release (coi_net_session_target (g->ns)->addr, container, &ignored);
+  coi_net_session_free (g->ns);
+  g->ns = NULL;
+}
+
+static int prepare_body (void *data, const char *container, json_t *body, coi_error_t *err)
+{
+  struct coi_session_guards *g = data;
+  drop_attempt (g, container);
+  if (coi_limits_apply_to_body (&g->limits, body, err) < 0)
+    return -1;
+  return coi_net_prepare (g->client, g->net, container, body, &g->ns, err);
+}
+
+static void abandon (void *data, const char *container)
+{
+  drop_attempt (data, container);
+}
+
+static int before_start (void *data, const char *container, coi_error_t *err)
+{
+  struct coi_session_guards *g = data;
+  if (g->ns == NULL)
+    return coi_error_make (err, EINVAL, "no network plan for %s", container);
+  return coi_net_apply (g->ns, err);
+}
+
+static int reuse (void *data, const char *container, coi_error_t *err)
+{
+  struct coi_session_guards *g = data;
+  if (g->ns)
+    {
+      coi_net_session_free (g->ns);
+      g->ns = NULL;
+    }
+  if (coi_net_attach (g->client, g->net, container, &g->ns, err) < 0)
+    return -1;
+  return coi_net_apply (g->ns, err);
+}
+
+static void teardown (void *data, const char *container)
+{
+  (void) data;
+  _cleanup_error_ coi_error_t ignored = NULL;
+  coi_net_teardown (container, &ignored);
+}
+
+void coi_guards_hooks (struct coi_session_guards *g, struct coi_session_hooks *h)
+{
+  *h = (struct coi_session_hooks) {
+    .data = g,
+    .prepare_body = prepare_body,
+    .before_start = before_start,
+    .abandon = abandon,
+    .reuse = reuse,
+    .teardown = teardown,
+  };
+}

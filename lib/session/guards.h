@@ -1,0 +1,29 @@
+/* The host-side guards of a session, wired into the launch as hooks:
+ * network policy (address, NIC protections, nftables) and resource limits,
+ * all fixed in the create request and in force before the first start. */
+#ifndef COI_SESSION_GUARDS_H
+#define COI_SESSION_GUARDS_H
+
+#include "incus/client.h"
+#include "netpolicy/net.h"
+#include "session/limits.h"
+#include "session/session.h"
+
+struct coi_config;
+
+struct coi_session_guards
+{
+  struct incus_client *client;
+  struct coi_net_policy *net;
+  struct coi_net_session *ns;
+  struct coi_limits limits;
+};
+
+int coi_guards_from_config (struct coi_session_guards *g, struct incus_client *c,
+                            const struct coi_config *cfg, const char *network_override,
+                            coi_error_t *err);
+void coi_guards_clear (struct coi_session_guards *g);
+/* Point `h` at the guards (g must outlive the launch). */
+void coi_guards_hooks (struct coi_session_guards *g, struct coi_session_hooks *h);
+
+#endif

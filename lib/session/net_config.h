@@ -1,0 +1,13 @@
+/* The [network] configuration as a network policy. */
+#ifndef COI_SESSION_NET_CONFIG_H
+#define COI_SESSION_NET_CONFIG_H
+
+#include "netpolicy/policy.h"
+
+struct coi_config;
+
+/* mode_override: the --network flag, or NULL. */
+int coi_net_policy_from_config (const struct coi_config *cfg, const char *mode_override,
+                                struct coi_net_policy **out, coi_error_t *err);
+
+#endif
