@@ -1,0 +1,46 @@
+/* `coi config show`: every key with its effective value and the layer
+ * that set it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config_private.h"
+#include "config/toml_json.h"
+#include "util/buf.h"
+#include "util/cleanup.h"
+
+char *coi_config_show_text (const struct coi_config *c)
+{
+  _cleanup_buf_ struct buf b = { 0 };
+  buf_printf (&b, "# workspace: %s\n# profile: %s\n", c->workspace, c->profile ? c->profile : "(none)");
+  for (const struct coi_config_key *k = coi_config_keys; k->key; k++)
+    {
+      const struct toml_value *v = coi_config_node (c, k->key);
+      if (v == NULL)
+        continue;
+      _cleanup_free_ char *text = NULL;
+      if (toml_emit_value (v, &text) < 0)
+        return NULL;
+      _cleanup_free_ char *line = NULL;
+      if (asprintf (&line, "%s = %s", k->key, text) < 0)
+        return NULL;
+      if (buf_printf (&b, "%-56s # %s\n", line, coi_config_origin (c, k->key)) < 0)
+        return NULL;
+    }
+  return buf_steal (&b);
+}
+
+json_t *coi_config_show_json (const struct coi_config *c)
+{
+  _cleanup_json_ json_t *settings = json_object ();
+  if (settings == NULL)
+    return NULL;
+  for (const struct coi_config_key *k = coi_config_keys; k->key; k++)
+    {
+      const struct toml_value *v = coi_config_node (c, k->key);
+      json_t *val = v ? toml_to_json (v, false) : json_null ();
+      json_t *entry = val ? json_pack ("{s:o, s:s}", "value", val, "origin", coi_config_origin (c, k->key)) : NULL;
+      if (entry == NULL || json_object_set_new (settings, k->key, entry) < 0)
+        return NULL;
+    }
+  return json_pack ("{s:s, s:s?, s:O}", "workspace", c->workspace, "profile", c->profile, "settings", settings);
+}
