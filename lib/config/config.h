@@ -177,5 +177,7 @@ char *coi_expand_home (const char *home, const char *path);
 /* `coi config show`: text (one "key = value  # origin" line per key) or JSON. */
 char *coi_config_show_text (const struct coi_config *c);
 json_t *coi_config_show_json (const struct coi_config *c);
+/* A config.toml listing every key and default, commented out. */
+char *coi_config_template (void);
 
 #endif

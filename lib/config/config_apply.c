@@ -158,7 +158,7 @@ static int unknown (struct cfg_layer *l, const char *path, const struct toml_val
 static int register_profiles (struct cfg_layer *l, const struct toml_value *t)
 {
   if (t->type != TOML_TABLE)
-    return config_issue (l, true, "profiles", t, "profiles: expected a table, got %s", toml_type_name (t->type));
+    return config_issue (l, true, "profiles", t, "profiles: expected a table, got %s", config_a_type (t->type));
   for (size_t i = 0; i < t->u.tab.n; i++)
     {
       const struct toml_kv *kv = &t->u.tab.items[i];
@@ -168,7 +168,7 @@ static int register_profiles (struct cfg_layer *l, const struct toml_value *t)
       if (kv->value->type != TOML_TABLE)
         {
           int r = config_issue (l, true, path, kv->value, "%s: expected a table, got %s", path,
-                                toml_type_name (kv->value->type));
+                                config_a_type (kv->value->type));
           if (r < 0)
             return r;
           continue;
@@ -215,19 +215,19 @@ static int walk (struct cfg_layer *l, const struct toml_value *t, const char *pr
         {
           if (kv->value->type != TOML_STRING)
             r = config_issue (l, true, path, kv->value, "%s: expected a string, got %s", path,
-                              toml_type_name (kv->value->type));
+                              config_a_type (kv->value->type));
         }
       else if (!*prefix && !l->profile && !strcmp (path, "profiles"))
         r = register_profiles (l, kv->value);
       else if (k)
-        r = config_set (l, k, kv->value, alias ? alias : path);
+        r = config_set (l, k, kv->value, path);
       else if (!odd && is_section (path))
         {
           if (kv->value->type == TOML_TABLE)
             r = walk (l, kv->value, path);
           else
             r = config_issue (l, true, path, kv->value, "%s: expected a table, got %s", path,
-                              toml_type_name (kv->value->type));
+                              config_a_type (kv->value->type));
         }
       else
         r = unknown (l, path, kv->value);

@@ -93,6 +93,8 @@ int config_check_value (struct cfg_layer *l, const struct coi_config_key *k, con
 /* "true", "30", "a,b" or TOML such as [1, 2] into a value of k's type. */
 struct toml_value *config_value_from_text (const struct coi_config_key *k, const char *text);
 struct toml_value *config_parse_literal (const char *text);
+/* "a string", "an integer", ... */
+const char *config_a_type (enum toml_type t);
 
 /* config_trust.c: what an untrusted source may not change. */
 bool config_untrusted_allows (const struct coi_config *c, const struct coi_config_key *k,

@@ -44,3 +44,33 @@ json_t *coi_config_show_json (const struct coi_config *c)
     }
   return json_pack ("{s:s, s:s?, s:O}", "workspace", c->workspace, "profile", c->profile, "settings", settings);
 }
+
+char *coi_config_template (void)
+{
+  _cleanup_buf_ struct buf b = { 0 };
+  buf_printf (&b, "# coi configuration. Every key is listed with its default, commented out.\n"
+                  "# `coi config show` prints the effective values and where they come from.\n");
+  char section[128] = "";
+  for (const struct coi_config_key *k = coi_config_keys; k->key; k++)
+    {
+      const char *dot = strrchr (k->key, '.');
+      size_t n = dot ? (size_t) (dot - k->key) : 0;
+      bool aot = k->type == CFG_TABLES;
+      if (aot || strlen (section) != n || strncmp (section, k->key, n) != 0)
+        {
+          snprintf (section, sizeof section, "%.*s", (int) n, k->key);
+          if (aot)
+            {
+              buf_printf (&b, "\n# %s\n# [[%s]]\n", k->help, k->key);
+              for (const struct coi_config_key *f = k->fields; f->key; f++)
+                buf_printf (&b, "# %s = ...  # %s\n", f->key, f->help);
+              section[0] = '\0';
+              continue;
+            }
+          if (n)
+            buf_printf (&b, "\n# [%s]\n", section);
+        }
+      buf_printf (&b, "# %s = %s  # %s\n", dot ? dot + 1 : k->key, k->def ? k->def : "(unset)", k->help);
+    }
+  return buf_steal (&b);
+}

@@ -81,7 +81,7 @@ char *coi_expand_home (const char *home, const char *path)
   return strdup (path);
 }
 
-static const char *a_type (enum toml_type t)
+const char *config_a_type (enum toml_type t)
 {
   switch (t)
     {
@@ -265,7 +265,7 @@ static int check_elements (struct cfg_layer *l, const struct coi_config_key *k, 
         return coi_error_errno (l->err, ENOMEM, "load config");
       int r = 0;
       if (e->type != want)
-        r = config_issue (l, true, sub, e, "%s: expected %s, got %s", sub, a_type (want), a_type (e->type));
+        r = config_issue (l, true, sub, e, "%s: expected %s, got %s", sub, config_a_type (want), config_a_type (e->type));
       else if (k->type == CFG_INTV)
         r = check_int (l, k, e, sub);
       else if (k->type == CFG_TABLES)
@@ -290,7 +290,7 @@ int config_check_value (struct cfg_layer *l, const struct coi_config_key *k, con
     {
       if (v->type == TOML_STRING)
         return config_issue (l, true, path, v, "%s: expected %s, got \"%s\"", path, expected (k->type), v->u.s.ptr);
-      return config_issue (l, true, path, v, "%s: expected %s, got %s", path, expected (k->type), a_type (v->type));
+      return config_issue (l, true, path, v, "%s: expected %s, got %s", path, expected (k->type), config_a_type (v->type));
     }
   _cleanup_toml_ struct toml_value *c = toml_copy (v);
   if (c == NULL)
@@ -318,7 +318,7 @@ int config_check_value (struct cfg_layer *l, const struct coi_config_key *k, con
       for (size_t i = 0; i < c->u.tab.n && r >= 0; i++)
         if (c->u.tab.items[i].value->type != TOML_STRING)
           r = config_issue (l, true, path, c->u.tab.items[i].value, "%s.%s: expected a string, got %s", path,
-                            c->u.tab.items[i].key, a_type (c->u.tab.items[i].value->type));
+                            c->u.tab.items[i].key, config_a_type (c->u.tab.items[i].value->type));
       break;
     default:
       break;

@@ -4,6 +4,8 @@
 COI_HANDLER (cmd_version);
 COI_HANDLER (cmd_build);
 COI_HANDLER (cmd_list);
+COI_HANDLER (cmd_shell);
+COI_HANDLER (cmd_run);
 COI_HANDLER (cmd_attach);
 COI_HANDLER (cmd_kill);
 COI_HANDLER (cmd_shutdown);
@@ -14,8 +16,16 @@ COI_HANDLER (cmd_completion);
 extern const struct coi_command coi_container_commands[];
 extern const struct coi_command coi_file_commands[];
 extern const struct coi_command coi_snapshot_commands[];
+COI_HANDLER (cmd_trust);
+COI_HANDLER (cmd_untrust);
+extern const struct coi_command coi_config_commands[];
+extern const struct coi_command coi_profile_commands[];
+extern const struct coi_command coi_validate_commands[];
+extern const struct coi_command coi_schema_commands[];
 
 const struct coi_command coi_root_commands[] = {
+  { "shell", "Start an interactive session with the AI tool", "[flags]", NULL, cmd_shell, NULL, false },
+  { "run", "Run a command in an isolated container", "[flags] [--] COMMAND [ARGS...]", NULL, cmd_run, NULL, false },
   { "container", "Manage Incus containers", "<command>", NULL, NULL, coi_container_commands, false },
   { "file", "Transfer files to/from containers", "<command>", NULL, NULL, coi_file_commands, false },
   { "list", "List active containers and saved sessions", "[--all] [--format text|json]", NULL, cmd_list, NULL, false },
@@ -29,6 +39,12 @@ const struct coi_command coi_root_commands[] = {
   { "persist", "Make running sessions persistent", "[NAME...] [--all] [--force]", NULL, cmd_persist, NULL, false },
   { "completion", "Generate shell completion (bash, zsh, fish)", "bash|zsh|fish", NULL, cmd_completion, NULL, false },
   { "build", "Build the coi image (Debian, Claude Code, tmux, the dummy agent)", "[--force] [--base IMAGE]", NULL, cmd_build, NULL, false },
+  { "config", "Show the effective configuration", "<command>", NULL, NULL, coi_config_commands, false },
+  { "profile", "Manage profiles", "<command>", NULL, NULL, coi_profile_commands, false },
+  { "trust", "Trust this project's config files (.coi/config.toml, .coi/profiles)", "[--list]", NULL, cmd_trust, NULL, false },
+  { "untrust", "Forget the trust of this project's config files", "", NULL, cmd_untrust, NULL, false },
+  { "validate", "Validate configuration files", "<command>", NULL, NULL, coi_validate_commands, false },
+  { "schema", "Print JSON Schemas", "<command>", NULL, NULL, coi_schema_commands, false },
   { "version", "Print version information", "[--format text|json]", NULL, cmd_version, NULL, false },
   { 0 },
 };
