@@ -115,24 +115,35 @@ int coi_agent_run_direct (struct incus_client *c, const char *container,
   return run_attached (c, container, u, argv, env, exit_code, err);
 }
 
+/* Boot finished (systemd "running" or "degraded") means /tmp has been
+ * cleaned (a tmux socket made earlier would vanish) and DHCP has run.  An
+ * image without systemd is ready as soon as exec works. */
 int coi_session_wait_ready (struct incus_client *c, const char *container, int timeout_ms,
                             coi_error_t *err)
 {
-  const char *argv[] = { "true", NULL };
-  struct incus_exec_opts o = { .argv = argv, .uid = -1, .gid = -1, .stdin_fd = -1,
-                               .stdout_fd = -1, .stderr_fd = -1 };
+  char secs[16];
+  snprintf (secs, sizeof secs, "%d", timeout_ms / 1000 > 0 ? timeout_ms / 1000 : 1);
+  const char *argv[] = { "timeout", secs, "systemctl", "is-system-running", "--wait", NULL };
+  struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
+  o.argv = argv;
   struct timespec start, now;
   clock_gettime (CLOCK_MONOTONIC, &start);
   for (;;)
     {
       _cleanup_error_ coi_error_t e = NULL;
+      _cleanup_buf_ struct buf out = { .limit = 4096 };
       int code = -1;
-      if (incus_exec (c, container, &o, &code, &e) == 0 && code == 0)
-        return 0;
+      if (incus_exec_capture (c, container, &o, &out, NULL, &code, &e) == 0)
+        {
+          const char *state = out.data ? out.data : "";
+          if (code == INCUS_EXEC_NOT_FOUND || strncmp (state, "running", 7) == 0
+              || strncmp (state, "degraded", 8) == 0)
+            return 0;
+        }
       clock_gettime (CLOCK_MONOTONIC, &now);
       long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
       if (elapsed >= timeout_ms)
-        return coi_error_make (err, ETIMEDOUT, "container %s did not become ready within %d s%s%s",
+        return coi_error_make (err, ETIMEDOUT, "container %s did not finish booting within %d s%s%s",
                                container, timeout_ms / 1000, e ? ": " : "", e ? e->msg : "");
       struct timespec pause = { 0, 50 * 1000 * 1000 };
       nanosleep (&pause, NULL);

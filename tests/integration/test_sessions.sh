@@ -1,0 +1,108 @@
+#!/bin/bash
+# Sessions against the real incusd: run, shell in the background, slots,
+# environment secrecy, workspace ownership, cleanup on signals, resume.
+# Usage: test_sessions.sh PATH/TO/coi   (TAP output)
+set -u
+COI=$(realpath "$1")
+. "$(dirname "$0")/../lib/tap.sh"
+
+IMAGE=${COI_TEST_IMAGE:-coi}
+export COI_CONTAINER_PREFIX=coit-
+export HOME=$(mktemp -d /tmp/coi-sess-home.XXXXXX)
+WS=$(mktemp -d /tmp/coi-sess-ws.XXXXXX)
+cd "$WS"
+
+cleanup ()
+{
+  for c in $(incus list -c n --format csv "^coit-" 2>/dev/null); do incus delete -f "$c" >/dev/null 2>&1; done
+  rm -rf "$HOME" "$WS"
+}
+trap cleanup EXIT
+
+containers () { incus list -c n --format csv "^coit-" 2>/dev/null | sort | tr '\n' ' '; }
+
+# --- coi run: output, streams, exit codes ------------------------------------
+out=$("$COI" run --image "$IMAGE" -- echo hello 2>/tmp/coi-run-err.$$); rc=$?
+is "run: exit 0" "$rc" 0
+is "run: stdout" "$out" hello
+like "run: slot message on stderr" "$(cat /tmp/coi-run-err.$$)" "Auto-allocated slot 1"
+is "run: container removed afterwards" "$(containers)" ""
+
+out=$("$COI" run --image "$IMAGE" -- sh -c 'echo out; echo err >&2; exit 42' 2>/tmp/coi-run-err.$$); rc=$?
+is "run: exit code 42 propagates" "$rc" 42
+is "run: stdout only on stdout" "$out" out
+like "run: stderr on stderr" "$(cat /tmp/coi-run-err.$$)" err
+is "run: container removed after failure" "$(containers)" ""
+
+"$COI" run --image "$IMAGE" -- no-such-command-xyz >/dev/null 2>&1; rc=$?
+is "run: missing command exits 127" "$rc" 127
+
+out=$("$COI" run --image "$IMAGE" "echo a  b | tr a A" 2>/dev/null)
+is "run: one quoted argument is a shell command line" "$out" "A  b"
+
+out=$(printf 'line1\nline2\n' | "$COI" run --image "$IMAGE" -- wc -l 2>/dev/null)
+is "run: piped stdin reaches the command" "$out" 2
+
+out=$("$COI" run --image "$IMAGE" -- pwd 2>/dev/null)
+is "run: cwd is /workspace" "$out" /workspace
+
+out=$("$COI" run --image "$IMAGE" -- id -u 2>/dev/null)
+is "run: runs as the code user" "$out" 1000
+
+# --- workspace: mounted, files belong to the host user -----------------------
+"$COI" run --image "$IMAGE" -- sh -c 'echo data > made-inside.txt; mkdir -p sub/dir' >/dev/null 2>&1
+is "workspace: file written inside exists on the host" "$(cat "$WS/made-inside.txt" 2>/dev/null)" data
+is "workspace: file owned by the invoking host user" "$(stat -c %u "$WS/made-inside.txt" 2>/dev/null)" "$(id -u)"
+is "workspace: directory owned by the invoking host user" "$(stat -c %u "$WS/sub/dir" 2>/dev/null)" "$(id -u)"
+
+# --- environment: reaches the agent, never on a command line ------------------
+secret="s3cr3t-$RANDOM$RANDOM"
+out=$("$COI" run --image "$IMAGE" -e "COI_T_SECRET=$secret" -- sh -c 'printf %s "$COI_T_SECRET"; echo; for f in /proc/[0-9]*/cmdline; do tr "\0" " " < $f; echo; done' 2>/dev/null)
+first=$(printf '%s\n' "$out" | head -1)
+rest=$(printf '%s\n' "$out" | tail -n +2)
+is "env: value reaches the process" "$first" "$secret"
+unlike "env: value not in any command line inside the container" "$rest" "$secret"
+
+"$COI" run --image "$IMAGE" -e "COI_T_SECRET=$secret" -- sleep 3 >/dev/null 2>&1 &
+runpid=$!
+sleep 2
+hostps=$(ps -eo args)
+wait $runpid
+unlike "env: value not in any command line on the host" "$hostps" "$secret"
+
+# --- slots: ten concurrent sessions never share one --------------------------
+rm -f /tmp/coi-slot-*.$$
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  "$COI" run --image "$IMAGE" -- sleep 1 >/dev/null 2>"/tmp/coi-slot-$i.$$" &
+done
+wait
+slots=$(cat /tmp/coi-slot-*.$$ | grep -o 'Auto-allocated slot [0-9]*' | sort | uniq | wc -l)
+is "slots: 10 concurrent runs got 10 different slots" "$slots" 10
+is "slots: all containers removed" "$(containers)" ""
+rm -f /tmp/coi-slot-*.$$ /tmp/coi-run-err.$$
+
+"$COI" run --image "$IMAGE" --slot 11 -- true >/dev/null 2>/tmp/coi-slot-err.$$; rc=$?
+is "slots: a slot above the maximum is a usage error" "$rc" 2
+like "slots: and says why" "$(cat /tmp/coi-slot-err.$$)" "invalid slot 11"
+rm -f /tmp/coi-slot-err.$$
+
+# --- shell --background with the dummy agent ---------------------------------
+export COI_USE_DUMMY=1
+out=$("$COI" shell --image "$IMAGE" --background 2>&1); rc=$?
+is "shell: background start exits 0" "$rc" 0
+like "shell: banner" "$out" "Starting session..."
+like "shell: session id" "$out" "Session ID: "
+like "shell: workspace" "$out" "Workspace: $WS"
+name=$(printf '%s\n' "$out" | sed -n 's/^Container: //p')
+sid=$(printf '%s\n' "$out" | sed -n 's/^Session ID: //p')
+like "shell: container named after the workspace" "$name" "coit-"
+sleep 1
+pane=$(incus exec "$name" --user 1000 --group 1000 --env HOME=/home/code -- tmux capture-pane -p -t "coi-$name" 2>&1)
+like "shell: dummy agent runs in tmux session coi-<container> as code" "$pane" "Session: $sid"
+check "shell: metadata.json written" test -f "$HOME/.coi/sessions-claude/$sid/metadata.json"
+list=$("$COI" list --format json)
+like "list: shows the session" "$list" "\"name\": \"$name\""
+"$COI" kill --force "$name" >/dev/null 2>&1
+is "kill: container gone" "$(containers)" ""
+
+finish
