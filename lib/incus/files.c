@@ -11,6 +11,7 @@
 
 #include "incus/client_private.h"
 #include "incus/files_private.h"
+#include "incus/instance.h"
 #include "util/cleanup.h"
 
 char *incus_files_url (const char *inst, const char *path)
@@ -159,7 +160,16 @@ int incus_file_stat (struct incus_client *c, const char *inst, const char *path,
   long status = 0;
   curl_easy_getinfo (h, CURLINFO_RESPONSE_CODE, &status);
   if (status == 404)
-    return coi_error_make (err, 404, "%s in %s: no such file or directory", path, inst);
+    {
+      /* A HEAD reply has no body to say whether the file or the instance
+         is missing; only on this path is the extra request worth it. */
+      int ex = incus_instance_exists (c, inst, err);
+      if (ex < 0)
+        return -1;
+      if (ex == 0)
+        return coi_error_make (err, ENXIO, "instance '%s' not found", inst);
+      return coi_error_make (err, 404, "%s in %s: no such file or directory", path, inst);
+    }
   if (status >= 400)
     return coi_error_make (err, (int) status, "stat %s in %s: server returned HTTP %ld", path,
                            inst, status);
@@ -209,7 +219,9 @@ static int file_post (struct incus_client *c, const char *inst, const char *path
   headers[nh++] = "X-Incus-write: overwrite";
   if (a.mode >= 0)
     {
-      snprintf (h_mode, sizeof h_mode, "X-Incus-mode: %04o", (unsigned) a.mode & 07777);
+      /* The server parses the mode with base 0: without the leading 0 it
+         would read "4755" as decimal. */
+      snprintf (h_mode, sizeof h_mode, "X-Incus-mode: 0%o", (unsigned) a.mode & 07777);
       headers[nh++] = h_mode;
     }
   if (a.uid >= 0)
@@ -325,7 +337,9 @@ int incus_files_list_json (struct incus_client *c, const char *inst, const char 
   bool is_dir = type && strcmp (type, "directory") == 0;
   _cleanup_json_ json_t *j = NULL;
   if (is_dir)
-    j = json_loadb (req.body ? req.body : "", req.body_len, 0, NULL);
+    /* ALLOW_NUL: one name with a NUL in it is skipped later, instead of
+       making the whole listing unreadable. */
+    j = json_loadb (req.body ? req.body : "", req.body_len, JSON_ALLOW_NUL, NULL);
   incus_raw_clear (&req);
   if (!is_dir)
     return coi_error_make (err, ENOTDIR, "list %s in %s: not a directory", path, inst);

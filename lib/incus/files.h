@@ -42,7 +42,7 @@ struct incus_file_attrs
 #define INCUS_FILE_ATTRS_DEFAULT ((struct incus_file_attrs) { -1, -1, -1 })
 
 /* HEAD: what `path` is, without following a symlink there.  A missing path
- * fails with status 404.  Incus reports fifos, sockets and devices as empty
+ * fails with status 404, a missing instance with status ENXIO.  Incus reports fifos, sockets and devices as empty
  * regular files (size 0); nothing here ever opens such an entry. */
 int incus_file_stat (struct incus_client *c, const char *inst, const char *path,
                      struct incus_file_stat *st, coi_error_t *err);

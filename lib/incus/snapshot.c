@@ -29,6 +29,13 @@ int incus_snapshot_create (struct incus_client *c, const char *inst, const char 
   _cleanup_json_ json_t *body = json_pack ("{s:s, s:b}", "name", name, "stateful", stateful);
   if (p == NULL || body == NULL)
     return coi_error_errno (err, ENOMEM, "create snapshot %s of %s", name, inst);
+  /* The server reports a duplicate only as a failed background operation
+     (no status to test), so look first. */
+  int ex = incus_snapshot_exists (c, inst, name, err);
+  if (ex < 0)
+    return coi_error_prefix (err, "create snapshot %s", name);
+  if (ex)
+    return coi_error_make (err, 409, "create snapshot %s of %s: it already exists", name, inst);
   if (incus_call (c, "POST", p, body, NULL, err) < 0)
     return coi_error_prefix (err, "create snapshot %s of %s", name, inst);
   return 0;
