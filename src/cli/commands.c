@@ -15,6 +15,7 @@ COI_HANDLER (cmd_persist);
 COI_HANDLER (cmd_completion);
 extern const struct coi_command coi_container_commands[];
 extern const struct coi_command coi_file_commands[];
+extern const struct coi_command coi_image_commands[];
 extern const struct coi_command coi_snapshot_commands[];
 COI_HANDLER (cmd_trust);
 COI_HANDLER (cmd_untrust);
@@ -28,6 +29,7 @@ const struct coi_command coi_root_commands[] = {
   { "run", "Run a command in an isolated container", "[flags] [--] COMMAND [ARGS...]", NULL, cmd_run, NULL, false },
   { "container", "Manage Incus containers", "<command>", NULL, NULL, coi_container_commands, false },
   { "file", "Transfer files to/from containers", "<command>", NULL, NULL, coi_file_commands, false },
+  { "image", "Manage Incus images", "<command>", NULL, NULL, coi_image_commands, false },
   { "list", "List active containers and saved sessions", "[--all] [--format text|json]", NULL, cmd_list, NULL, false },
   { "snapshot", "Manage container snapshots", "<command>", NULL, NULL, coi_snapshot_commands, false },
   { "attach", "Attach to a running session", "[container-name] [--bash]", NULL, cmd_attach, NULL, false },
