@@ -25,12 +25,11 @@ static const struct coi_opt launch_options[] = {
 };
 
 /* Everything in one create request that also starts the instance. */
-static json_t *launch_body (const char *name, const char *fingerprint, const struct launch_opts *o)
+static json_t *launch_body (const char *name, json_t *source, const struct launch_opts *o)
 {
-  _cleanup_json_ json_t *body = json_pack ("{s:s, s:s, s:{s:s, s:s}, s:b, s:b, s:{}}", "name", name,
-                                           "type", "container", "source", "type", "image",
-                                           "fingerprint", fingerprint, "ephemeral", o->ephemeral,
-                                           "start", true, "devices");
+  _cleanup_json_ json_t *body = json_pack ("{s:s, s:s, s:O, s:b, s:b, s:{}}", "name", name,
+                                           "type", "container", "source", source, "ephemeral",
+                                           o->ephemeral, "start", true, "devices");
   if (body == NULL)
     return NULL;
   if (o->storage && *o->storage)
@@ -40,6 +39,21 @@ static json_t *launch_body (const char *name, const char *fingerprint, const str
         return NULL;
     }
   return steal_pointer (&body);
+}
+
+/* A local image by alias or fingerprint (so a missing one is named before
+ * anything is created), or "remote:alias" pulled by the server. */
+static json_t *image_source (struct incus_client *c, const char *image, coi_error_t *err)
+{
+  if (strchr (image, ':'))
+    return incus_image_source (image, err);
+  _cleanup_free_ char *fp = NULL;
+  if (incus_image_resolve (c, image, &fp, NULL, err) < 0)
+    return NULL;
+  json_t *src = json_pack ("{s:s, s:s}", "type", "image", "fingerprint", fp);
+  if (src == NULL)
+    coi_error_errno (err, ENOMEM, "image %s", image);
+  return src;
 }
 
 COI_HANDLER (cmd_container_launch)
@@ -57,19 +71,13 @@ COI_HANDLER (cmd_container_launch)
   if (!coi_valid_container_name (name))
     return coi_error_usage (err, "invalid container name '%s': use letters, digits and '-', "
                                  "starting with a letter (at most 63)", name);
-  if (strchr (image, ':'))
-    {
-      coi_error_make (err, EINVAL, "launch %s: remote images are not supported here", image);
-      coi_error_set_hint (err, "import the image locally first (coi build, or incus image copy)");
-      return -1;
-    }
   struct incus_client *c;
   if (coi_ctx_client (ctx, &c, err) < 0)
     return -1;
-  _cleanup_free_ char *fp = NULL;
-  if (incus_image_resolve (c, image, &fp, NULL, err) < 0)
+  _cleanup_json_ json_t *source = image_source (c, image, err);
+  if (source == NULL)
     return coi_error_prefix (err, "launch %s", name);
-  _cleanup_json_ json_t *body = launch_body (name, fp, &o);
+  _cleanup_json_ json_t *body = launch_body (name, source, &o);
   if (body == NULL)
     return coi_error_errno (err, ENOMEM, "launch %s", name);
   if (incus_instance_create (c, body, err) < 0)
