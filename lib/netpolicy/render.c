@@ -229,13 +229,15 @@ char *coi_nft_render_apply (const struct coi_net_target *t, const struct coi_net
     {
       if (p->n_dns_servers > 0)
         {
-          emit (&o, "add rule " T " %s meta l4proto { tcp, udp } th dport { 53, 853 } ip daddr != { ", c);
+          /* Pinned resolvers are reachable even when allowed_ports leaves 53 out. */
+          emit (&o, "add rule " T " %s ip daddr { ", c);
           for (size_t i = 0; i < p->n_dns_servers; i++)
             {
               char d[COI_IPV4_STRLEN];
               emit (&o, "%s%s", i ? ", " : "", coi_ipv4_str (p->dns_servers[i], d));
             }
-          emit (&o, " }");
+          emit (&o, " } meta l4proto { tcp, udp } th dport { 53, 853 } accept\n");
+          emit (&o, "add rule " T " %s meta l4proto { tcp, udp } th dport { 53, 853 }", c);
           emit_reject (&o, t, p, "dns");
         }
       emit_local_blocks (&o, t, p, c, p->block_private_networks && !p->allow_local_network_access);
