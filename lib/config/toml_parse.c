@@ -254,12 +254,12 @@ static struct toml_value *parse_array (struct tp *tp, int depth)
 
 static struct toml_value *parse_value (struct tp *tp, int depth)
 {
-  if (depth > TOML_MAX_DEPTH)
+  int c = tp_peek (tp, 0);
+  if ((c == '[' || c == '{') && depth > TOML_MAX_DEPTH)
     {
       tp_error (tp, tp->p, "values nest deeper than %d levels", TOML_MAX_DEPTH);
       return NULL;
     }
-  int c = tp_peek (tp, 0);
   if (c == '"' || c == '\'')
     {
       _cleanup_buf_ struct buf b = { 0 };
