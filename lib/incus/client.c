@@ -328,8 +328,13 @@ int incus_operation_wait (struct incus_client *c, const char *op, int timeout_s,
       int status = incus_request (c, "GET", path, NULL, &resp, err);
       if (status < 0)
         return -1;
-      if (status >= 400)
-        return envelope_error (resp, status, err);
+      const char *type = json_string_value (json_object_get (resp, "type"));
+      /* A failed operation may come back as an error envelope with HTTP 200. */
+      if (status >= 400 || (type && strcmp (type, "error") == 0))
+        {
+          long code = json_integer_value (json_object_get (resp, "error_code"));
+          return envelope_error (resp, code >= 400 ? code : status, err);
+        }
       json_t *meta = json_object_get (resp, "metadata");
       if (!json_is_object (meta))
         return coi_error_make (err, status, "wait for operation %s: reply has no operation", id);

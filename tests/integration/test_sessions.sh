@@ -37,8 +37,8 @@ is "run: container removed after failure" "$(containers)" ""
 "$COI" run --image "$IMAGE" -- no-such-command-xyz >/dev/null 2>&1; rc=$?
 is "run: missing command exits 127" "$rc" 127
 
-out=$("$COI" run --image "$IMAGE" "echo a  b | tr a A" 2>/dev/null)
-is "run: one quoted argument is a shell command line" "$out" "A  b"
+out=$("$COI" run --image "$IMAGE" "printf '%s|' a 'b  c' | tr a A" 2>/dev/null)
+is "run: one quoted argument is a shell command line" "$out" "A|b  c|"
 
 out=$(printf 'line1\nline2\n' | "$COI" run --image "$IMAGE" -- wc -l 2>/dev/null)
 is "run: piped stdin reaches the command" "$out" 2
