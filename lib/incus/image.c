@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "incus/image_private.h"
+#include "incus/remote.h"
 #include "util/cleanup.h"
 
 static char *seg_path (const char *prefix, const char *name)
@@ -254,4 +255,45 @@ int incus_image_publish (struct incus_client *c, const struct incus_image_publis
   if (incus_call (c, "POST", "/1.0/images", body, &meta, err) < 0)
     return not_found_or (err, "instance", source_name, "publish");
   return incus_image_op_fingerprint (meta, fingerprint, "publish", err);
+}
+
+json_t *incus_image_source (const char *image, coi_error_t *err)
+{
+  const char *colon = strchr (image, ':');
+  const char *alias = colon ? colon + 1 : image;
+  if (*alias == '\0')
+    {
+      coi_error_usage (err, "invalid image '%s': expected [REMOTE:]ALIAS", image);
+      return NULL;
+    }
+  json_t *src = NULL;
+  if (colon == NULL || colon == image)
+    src = json_pack ("{s:s, s:s}", "type", "image", "alias", alias);
+  else
+    {
+      _cleanup_free_ char *remote = strndup (image, (size_t) (colon - image));
+      struct incus_remote_info info = { 0 };
+      if (remote == NULL)
+        {
+          coi_error_errno (err, ENOMEM, "image %s", image);
+          return NULL;
+        }
+      if (incus_remote_lookup (remote, &info, err) < 0)
+        return NULL;
+      bool no_addr = info.addr == NULL;
+      if (no_addr)
+        coi_error_make (err, 0, "remote '%s' has no address", remote);
+      else if (strncmp (info.addr, "unix:", 5) == 0)
+        src = json_pack ("{s:s, s:s}", "type", "image", "alias", alias);
+      else
+        src = json_pack ("{s:s, s:s, s:s, s:s, s:s}", "type", "image", "mode", "pull", "server",
+                         info.addr, "protocol", info.protocol ? info.protocol : "simplestreams",
+                         "alias", alias);
+      incus_remote_info_clear (&info);
+      if (no_addr)
+        return NULL;
+    }
+  if (src == NULL)
+    coi_error_errno (err, ENOMEM, "image %s", image);
+  return src;
 }

@@ -389,6 +389,31 @@ static void test_publish (void **state)
   coi_error_release (&err);
 }
 
+static void test_image_source (void **state)
+{
+  (void) state;
+  coi_error_t err = NULL;
+  _cleanup_json_ json_t *plain = incus_image_source ("coi", &err);
+  assert_non_null (plain);
+  assert_string_equal (json_string_value (json_object_get (plain, "alias")), "coi");
+  assert_null (json_object_get (plain, "server"));
+  _cleanup_json_ json_t *local = incus_image_source ("local:coi", &err);
+  assert_non_null (local);
+  assert_null (json_object_get (local, "server"));
+  _cleanup_json_ json_t *remote = incus_image_source ("images:ubuntu/24.04", &err);
+  assert_non_null (remote);
+  assert_string_equal (json_string_value (json_object_get (remote, "alias")), "ubuntu/24.04");
+  assert_string_equal (json_string_value (json_object_get (remote, "protocol")), "simplestreams");
+  assert_string_equal (json_string_value (json_object_get (remote, "mode")), "pull");
+  assert_non_null (json_string_value (json_object_get (remote, "server")));
+  assert_null (incus_image_source ("images:", &err));
+  assert_int_equal (err->exit_code, 2);
+  coi_error_release (&err);
+  assert_null (incus_image_source ("coi-no-such-remote:x", &err));
+  assert_non_null (err);
+  coi_error_release (&err);
+}
+
 int main (void)
 {
   const struct CMUnitTest tests[] = {
@@ -398,6 +423,7 @@ int main (void)
     cmocka_unit_test (test_import_unified),
     cmocka_unit_test (test_import_bad_tarball),
     cmocka_unit_test (test_publish),
+    cmocka_unit_test (test_image_source),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
 }
