@@ -85,9 +85,6 @@ static void emit_teardown (struct out *o, uint32_t addr)
   coi_ipv4_key (addr, k);
   /* nft 1.0.6 has no "destroy": add-then-delete makes each step idempotent
    * inside the one transaction. */
-  emit (o, "add table " T "\n");
-  emit (o, "add map " T " sess { type ipv4_addr : verdict; }\n");
-  emit (o, "add map " T " nsess { type ipv4_addr : verdict; }\n");
   emit (o, "add chain " T " c_%s\n", k);
   emit (o, "add chain " T " n_%s\n", k);
   emit (o, "add element " T " sess { %s : jump c_%s }\n", a, k);

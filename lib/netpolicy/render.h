@@ -39,7 +39,9 @@ bool coi_net_container_name_ok (const char *name);
  * is there already (so exactly one of two racing creators adds base rules). */
 char *coi_nft_render_base (void);
 /* Removes every object of the session keyed by `addr` (idempotent: each
- * object is added before it is deleted, so a missing one is no error). */
+ * object is added before it is deleted, so a missing one is no error).
+ * This and the batches below assume the base exists and fail with ENOENT
+ * when the table is missing: they never create half a table. */
 char *coi_nft_render_teardown (uint32_t addr);
 /* Teardown of the address, then the session's objects and rules for the
  * policy: one transaction, so a reused address never inherits anything and
