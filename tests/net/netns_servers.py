@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Test hosts for tests/net, run inside the test's own network namespace
+(or on the host for the 'host service' listener).  Serves:
+  TCP  on every --addr and --tcp port: greets with "hello from ADDR:PORT"
+  UDP  on every --addr, --udp port: answers "echo from ADDR"
+  DNS  on --dns ADDR:53 (UDP) for the test zone, logging every query name
+       to --dns-log; rot.allowed.test answers the address in --rot-file.
+Stops on SIGTERM.  Writes --ready once every socket is bound."""
+import argparse, os, signal, socket, struct, sys, threading
+
+ZONE = {
+    "api.allowed.test": "198.51.100.10",
+    "port.allowed.test": "198.51.100.11",
+    "x.wild.test": "198.51.100.12",
+    "deep.x.wild.test": "198.51.100.12",
+    "wild.test": "198.51.100.12",
+    "blocked.test": "198.51.100.13",
+    "lan.allowed.test": "10.77.0.10",
+    "secret.attacker.test": "198.51.100.66",
+}
+
+def tcp_server(addr, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port)); s.listen(64)
+    def loop():
+        while True:
+            c, _ = s.accept()
+            try: c.sendall(f"hello from {addr}:{port}\n".encode())
+            except OSError: pass
+            c.close()
+    return loop
+
+def udp_server(addr, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    def loop():
+        while True:
+            data, peer = s.recvfrom(2048)
+            s.sendto(f"echo from {addr}".encode(), peer)
+    return loop
+
+def qname(msg):
+    pos, labels = 12, []
+    while msg[pos]:
+        l = msg[pos]; labels.append(msg[pos + 1:pos + 1 + l].decode("ascii", "replace")); pos += 1 + l
+    return ".".join(labels).lower(), pos + 1
+
+def dns_server(addr, log_path, rot_path):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, 53))
+    def loop():
+        while True:
+            msg, peer = s.recvfrom(4096)
+            try:
+                name, end = qname(msg)
+                qtype = struct.unpack("!H", msg[end:end + 2])[0]
+            except Exception:
+                continue
+            with open(log_path, "a") as f:
+                f.write(name + "\n")
+            ip, ttl = ZONE.get(name), 60
+            if name.endswith(".attacker.test"):
+                ip = "198.51.100.66"
+            if name == "rot.allowed.test":
+                with open(rot_path) as f:
+                    ip = f.read().strip()
+                ttl = 1
+            flags = 0x8180 if ip else 0x8183
+            an = 1 if ip and qtype == 1 else 0
+            hdr = msg[:2] + struct.pack("!HHHHH", flags, 1, an, 0, 0)
+            body = msg[12:end + 4]
+            if an:
+                body += struct.pack("!HHHIH", 0xc00c, 1, 1, ttl, 4) + socket.inet_aton(ip)
+            s.sendto(hdr + body, peer)
+    return loop
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--addr", action="append", default=[])
+    ap.add_argument("--tcp", action="append", type=int, default=[])
+    ap.add_argument("--udp", type=int, default=0)
+    ap.add_argument("--dns"); ap.add_argument("--dns-log"); ap.add_argument("--rot-file")
+    ap.add_argument("--ready", required=True)
+    a = ap.parse_args()
+    loops = []
+    for addr in a.addr:
+        for port in a.tcp:
+            loops.append(tcp_server(addr, port))
+        if a.udp:
+            loops.append(udp_server(addr, a.udp))
+    if a.dns:
+        loops.append(dns_server(a.dns, a.dns_log, a.rot_file))
+    for l in loops:
+        threading.Thread(target=l, daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    with open(a.ready, "w") as f:
+        f.write("ready\n")
+    signal.pause() if hasattr(signal, "pause") else threading.Event().wait()
+    while True:
+        signal.pause()
+
+main()

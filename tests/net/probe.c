@@ -1,0 +1,248 @@
+/* coi-probe: one network check from inside a test container, pushed there
+ * as a static binary (the image has no curl, dig or ping).  It prints one
+ * word (ok, refused, unreach, timeout, rcode=N, error) and details, and
+ * always exits 0 when it could run, so the test reads the verdict.
+ *   coi-probe tcp IP PORT | udp IP PORT | icmp IP | dns SERVER NAME */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TIMEOUT_MS 2500
+
+static int verdict_errno (int e)
+{
+  if (e == ECONNREFUSED)
+    printf ("refused\n");
+  else if (e == EHOSTUNREACH || e == ENETUNREACH || e == EACCES || e == EPERM)
+    printf ("unreach\n");
+  else if (e == ETIMEDOUT)
+    printf ("timeout\n");
+  else
+    printf ("error %s\n", strerror (e));
+  return 0;
+}
+
+static struct sockaddr_in addr_of (const char *ip, int port)
+{
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+  if (inet_pton (AF_INET, ip, &sa.sin_addr) != 1)
+    {
+      printf ("error bad address\n");
+      exit (2);
+    }
+  return sa;
+}
+
+static int wait_in (int fd, int ms)
+{
+  struct pollfd p = { .fd = fd, .events = POLLIN };
+  return poll (&p, 1, ms);
+}
+
+static int do_tcp (const char *ip, int port)
+{
+  struct sockaddr_in sa = addr_of (ip, port);
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    return verdict_errno (errno);
+  if (connect (fd, (struct sockaddr *) &sa, sizeof sa) < 0 && errno != EINPROGRESS)
+    return verdict_errno (errno);
+  struct pollfd p = { .fd = fd, .events = POLLOUT };
+  if (poll (&p, 1, TIMEOUT_MS) == 0)
+    return verdict_errno (ETIMEDOUT);
+  int e = 0;
+  socklen_t l = sizeof e;
+  getsockopt (fd, SOL_SOCKET, SO_ERROR, &e, &l);
+  if (e)
+    return verdict_errno (e);
+  char buf[128] = "";
+  if (wait_in (fd, TIMEOUT_MS) > 0)
+    {
+      ssize_t n = read (fd, buf, sizeof buf - 1);
+      buf[n > 0 ? n : 0] = '\0';
+      buf[strcspn (buf, "\n")] = '\0';
+    }
+  printf ("ok %s\n", buf);
+  return 0;
+}
+
+static int do_udp (const char *ip, int port)
+{
+  struct sockaddr_in sa = addr_of (ip, port);
+  int fd = socket (AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0 || connect (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+    return verdict_errno (errno);
+  if (send (fd, "ping", 4, 0) < 0)
+    return verdict_errno (errno);
+  if (wait_in (fd, TIMEOUT_MS) == 0)
+    return verdict_errno (ETIMEDOUT);
+  char buf[128];
+  ssize_t n = recv (fd, buf, sizeof buf - 1, 0);
+  if (n < 0)
+    return verdict_errno (errno);
+  buf[n] = '\0';
+  printf ("ok %s\n", buf);
+  return 0;
+}
+
+static uint16_t csum (const void *data, size_t len)
+{
+  const uint16_t *p = data;
+  uint32_t s = 0;
+  for (; len > 1; len -= 2)
+    s += *p++;
+  if (len)
+    s += *(const uint8_t *) p;
+  while (s >> 16)
+    s = (s & 0xffff) + (s >> 16);
+  return (uint16_t) ~s;
+}
+
+static int do_icmp (const char *ip)
+{
+  struct sockaddr_in sa = addr_of (ip, 0);
+  int fd = socket (AF_INET, SOCK_RAW, IPPROTO_ICMP);
+  if (fd < 0)
+    return verdict_errno (errno);
+  uint16_t id = (uint16_t) getpid ();
+  struct icmphdr h = { .type = ICMP_ECHO };
+  h.un.echo.id = htons (id);
+  h.un.echo.sequence = htons (1);
+  h.checksum = csum (&h, sizeof h);
+  if (sendto (fd, &h, sizeof h, 0, (struct sockaddr *) &sa, sizeof sa) < 0)
+    return verdict_errno (errno);
+  struct timespec start;
+  clock_gettime (CLOCK_MONOTONIC, &start);
+  while (1)
+    {
+      struct timespec now;
+      clock_gettime (CLOCK_MONOTONIC, &now);
+      int left = TIMEOUT_MS - (int) ((now.tv_sec - start.tv_sec) * 1000
+                                     + (now.tv_nsec - start.tv_nsec) / 1000000);
+      if (left <= 0 || wait_in (fd, left) <= 0)
+        return verdict_errno (ETIMEDOUT);
+      uint8_t buf[1500];
+      ssize_t n = recv (fd, buf, sizeof buf, 0);
+      if (n < (ssize_t) sizeof (struct iphdr))
+        continue;
+      struct iphdr *iph = (struct iphdr *) buf;
+      size_t hl = (size_t) iph->ihl * 4;
+      if ((size_t) n < hl + sizeof (struct icmphdr))
+        continue;
+      struct icmphdr *r = (struct icmphdr *) (buf + hl);
+      if (r->type == ICMP_ECHOREPLY && ntohs (r->un.echo.id) == id && iph->saddr == sa.sin_addr.s_addr)
+        {
+          printf ("ok\n");
+          return 0;
+        }
+      /* An error quotes our packet: IP header + our echo header. */
+      if (r->type == ICMP_DEST_UNREACH && (size_t) n >= hl + 8 + 20 + 8)
+        {
+          struct iphdr *q = (struct iphdr *) (buf + hl + 8);
+          struct icmphdr *qe = (struct icmphdr *) (buf + hl + 8 + (size_t) q->ihl * 4);
+          if ((uint8_t *) (qe + 1) <= buf + n && ntohs (qe->un.echo.id) == id)
+            {
+              printf ("unreach code=%d\n", r->code);
+              return 0;
+            }
+        }
+    }
+}
+
+static int do_dns (const char *server, const char *name)
+{
+  uint8_t q[512], *p = q;
+  uint16_t id = (uint16_t) (getpid () ^ time (NULL));
+  uint8_t hdr[12] = { (uint8_t) (id >> 8), (uint8_t) id, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
+  memcpy (p, hdr, 12);
+  p += 12;
+  const char *s = name;
+  while (*s)
+    {
+      size_t l = strcspn (s, ".");
+      if (l == 0 || l > 63 || (size_t) (p - q) + l + 6 > sizeof q)
+        {
+          printf ("error bad name\n");
+          return 0;
+        }
+      *p++ = (uint8_t) l;
+      memcpy (p, s, l);
+      p += l;
+      s += l;
+      if (*s == '.')
+        s++;
+    }
+  *p++ = 0;
+  *p++ = 0;
+  *p++ = 1; /* A */
+  *p++ = 0;
+  *p++ = 1; /* IN */
+  struct sockaddr_in sa = addr_of (server, 53);
+  int fd = socket (AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0 || connect (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+    return verdict_errno (errno);
+  if (send (fd, q, (size_t) (p - q), 0) < 0)
+    return verdict_errno (errno);
+  if (wait_in (fd, TIMEOUT_MS) == 0)
+    return verdict_errno (ETIMEDOUT);
+  uint8_t r[1500];
+  ssize_t n = recv (fd, r, sizeof r, 0);
+  if (n < 0)
+    return verdict_errno (errno);
+  if (n < 12 || r[0] != q[0] || r[1] != q[1])
+    {
+      printf ("error bad reply\n");
+      return 0;
+    }
+  int rcode = r[3] & 0x0f;
+  if (rcode != 0)
+    {
+      printf ("rcode=%d\n", rcode);
+      return 0;
+    }
+  /* Answers follow the echoed question; collect A records (names compressed or not). */
+  size_t pos = (size_t) (p - q);
+  int an = r[6] << 8 | r[7];
+  printf ("ok");
+  for (int i = 0; i < an && pos < (size_t) n; i++)
+    {
+      while (pos < (size_t) n && r[pos] != 0 && (r[pos] & 0xc0) != 0xc0)
+        pos += 1 + r[pos];
+      pos += (pos < (size_t) n && (r[pos] & 0xc0) == 0xc0) ? 2 : 1;
+      if (pos + 10 > (size_t) n)
+        break;
+      int type = r[pos] << 8 | r[pos + 1];
+      int rdlen = r[pos + 8] << 8 | r[pos + 9];
+      pos += 10;
+      if (type == 1 && rdlen == 4 && pos + 4 <= (size_t) n)
+        printf (" %u.%u.%u.%u", r[pos], r[pos + 1], r[pos + 2], r[pos + 3]);
+      pos += (size_t) rdlen;
+    }
+  printf ("\n");
+  return 0;
+}
+
+int main (int argc, char **argv)
+{
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  if (argc == 4 && strcmp (argv[1], "tcp") == 0)
+    return do_tcp (argv[2], atoi (argv[3]));
+  if (argc == 4 && strcmp (argv[1], "udp") == 0)
+    return do_udp (argv[2], atoi (argv[3]));
+  if (argc == 3 && strcmp (argv[1], "icmp") == 0)
+    return do_icmp (argv[2]);
+  if (argc == 4 && strcmp (argv[1], "dns") == 0)
+    return do_dns (argv[2], argv[3]);
+  fprintf (stderr, "usage: coi-probe tcp IP PORT | udp IP PORT | icmp IP | dns SERVER NAME\n");
+  return 2;
+}
