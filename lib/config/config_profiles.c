@@ -174,17 +174,24 @@ int config_profiles_scan_dirs (struct coi_config *c, bool trust_all, coi_error_t
   return scan_dir (c, true, trust_all, err);
 }
 
+static int cmp_name (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
 static char *available (const struct coi_config *c)
 {
+  struct strv names = { 0 };
   struct buf b = { 0 };
   for (size_t i = 0; i < c->nprofiles; i++)
-    {
-      bool seen = false;
-      for (size_t j = 0; j < i && !seen; j++)
-        seen = !strcmp (c->profiles[j].name, c->profiles[i].name);
-      if (!seen && buf_printf (&b, "%s%s", b.len ? ", " : "", c->profiles[i].name) < 0)
-        break;
-    }
+    if (strv_add_unique (&names, c->profiles[i].name) < 0)
+      break;
+  if (names.n)
+    qsort (names.v, names.n, sizeof (char *), cmp_name);
+  for (size_t i = 0; i < names.n; i++)
+    if (buf_printf (&b, "%s%s", i ? ", " : "", names.v[i]) < 0)
+      break;
+  strv_clear (&names);
   return buf_steal (&b);
 }
 
