@@ -4,16 +4,70 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "incus/exec.h"
+#include "incus/files.h"
 #include "session/session.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
 
-/* A constant script: the agent's argv arrives as "$@", never spliced in. */
-static const char agent_wrapper[] = "trap : INT; \"$@\"; exec bash -l";
+/* Constant scripts: the environment file and the command arrive as
+ * positional parameters, never spliced into the script.  Exported values
+ * live only in the processes' environments: Incus puts an exec's
+ * environment on the command line of its `incusd forkexec` helper, so
+ * secrets must not travel in the exec request. */
+#define LOAD_ENV                                                       \
+  "f=$1; shift; if [ -n \"$f\" ]; then "                                \
+  "while IFS= read -r -d '' kv; do export \"$kv\"; done < \"$f\"; "      \
+  "rm -f -- \"$f\"; fi; "
+/* The agent, then a shell in the same pane once it exits (as COI does). */
+static const char agent_script[] = LOAD_ENV "trap : INT; \"$@\"; exec bash -l";
+static const char exec_script[] = LOAD_ENV "exec \"$@\"";
+
+/* Push the variables as NUL-separated KEY=VALUE pairs, readable only by the
+ * agent's user.  No variables: *path stays empty. */
+static int push_env_file (struct incus_client *c, const char *container,
+                          const struct coi_agent_user *u, const char *const *env, char path[128],
+                          coi_error_t *err)
+{
+  path[0] = '\0';
+  if (env == NULL || env[0] == NULL)
+    return 0;
+  _cleanup_buf_ struct buf data = { .limit = 4u * 1024 * 1024 };
+  for (const char *const *e = env; *e; e++)
+    if (buf_append (&data, *e, strlen (*e) + 1) < 0)
+      return coi_error_errno (err, errno, "pass environment to %s", container);
+  unsigned char rnd[8];
+  if (getrandom (rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
+    return coi_error_errno (err, errno, "pass environment to %s", container);
+  snprintf (path, 128, "%s/.coi-env-%02x%02x%02x%02x%02x%02x%02x%02x", u->home, rnd[0], rnd[1],
+            rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+  struct incus_file_attrs a = { u->uid, u->gid, 0600 };
+  if (incus_file_push_data (c, container, path, data.data, data.len, a, err) < 0)
+    return coi_error_prefix (err, "pass environment to %s", container);
+  return 0;
+}
+
+/* argv = bash -c SCRIPT coi-env ENVFILE CMD... (borrowed strings). */
+static const char **wrap (const char *script, const char *envfile, const char *const *cmd)
+{
+  size_t n = 0;
+  while (cmd[n])
+    n++;
+  const char **v = calloc (n + 6, sizeof (char *));
+  if (v == NULL)
+    return NULL;
+  v[0] = "bash";
+  v[1] = "-c";
+  v[2] = script;
+  v[3] = "coi-env";
+  v[4] = envfile;
+  memcpy (v + 5, cmd, n * sizeof (char *));
+  return v;
+}
 
 static struct incus_exec_opts as_user (const struct coi_agent_user *u, const char *const *argv,
                                        const char *const *env)
@@ -48,7 +102,7 @@ int coi_agent_running (struct incus_client *c, const char *container,
 
 int coi_agent_start (struct incus_client *c, const char *container,
                      const struct coi_agent_user *u, const char *const *argv,
-                     const char *const *env, coi_error_t *err)
+                     const char *const *base_env, const char *const *user_env, coi_error_t *err)
 {
   _cleanup_free_ char *sess = NULL;
   if (coi_tmux_session_name (container, &sess, err) < 0)
@@ -59,18 +113,24 @@ int coi_agent_start (struct incus_client *c, const char *container,
   if (running)
     return 0;
 
+  char envfile[128];
+  if (push_env_file (c, container, u, user_env, envfile, err) < 0)
+    return -1;
+  _cleanup_free_ const char **inner = wrap (agent_script, envfile, argv);
+  if (inner == NULL)
+    return coi_error_errno (err, ENOMEM, "start agent");
   size_t n = 0;
-  while (argv[n])
+  while (inner[n])
     n++;
   const char *head[] = { "tmux", "new-session", "-d", "-s", sess, "-c", COI_WORKSPACE_PATH,
-                         "-x", "200", "-y", "50", "--", "bash", "-c", agent_wrapper, "coi-agent" };
+                         "-x", "200", "-y", "50", "--" };
   size_t nh = sizeof head / sizeof head[0];
   _cleanup_free_ const char **full = calloc (nh + n + 1, sizeof (char *));
   if (full == NULL)
     return coi_error_errno (err, ENOMEM, "start agent");
   memcpy (full, head, sizeof head);
-  memcpy (full + nh, argv, n * sizeof (char *));
-  struct incus_exec_opts o = as_user (u, full, env);
+  memcpy (full + nh, inner, n * sizeof (char *));
+  struct incus_exec_opts o = as_user (u, full, base_env);
   _cleanup_buf_ struct buf out = { .limit = 65536 };
   _cleanup_buf_ struct buf errb = { .limit = 65536 };
   int code = -1;
@@ -80,6 +140,25 @@ int coi_agent_start (struct incus_client *c, const char *container,
     return coi_error_make (err, 0, "start agent in %s: tmux exited with %d: %s", container, code,
                            errb.data ? errb.data : "");
   return 0;
+}
+
+int coi_agent_exec (struct incus_client *c, const char *container, const struct coi_agent_user *u,
+                    const char *const *argv, const char *const *base_env,
+                    const char *const *user_env, const struct incus_exec_opts *io,
+                    int *exit_code, coi_error_t *err)
+{
+  char envfile[128];
+  if (push_env_file (c, container, u, user_env, envfile, err) < 0)
+    return -1;
+  _cleanup_free_ const char **full = wrap (exec_script, envfile, argv);
+  if (full == NULL)
+    return coi_error_errno (err, ENOMEM, "run in %s", container);
+  struct incus_exec_opts o = as_user (u, full, base_env);
+  o.interactive = io->interactive;
+  o.stdin_fd = io->stdin_fd;
+  o.stdout_fd = io->stdout_fd;
+  o.stderr_fd = io->stderr_fd;
+  return incus_exec (c, container, &o, exit_code, err);
 }
 
 static int run_attached (struct incus_client *c, const char *container,
@@ -110,9 +189,17 @@ int coi_agent_attach (struct incus_client *c, const char *container,
 
 int coi_agent_run_direct (struct incus_client *c, const char *container,
                           const struct coi_agent_user *u, const char *const *argv,
-                          const char *const *env, int *exit_code, coi_error_t *err)
+                          const char *const *base_env, const char *const *user_env,
+                          int *exit_code, coi_error_t *err)
 {
-  return run_attached (c, container, u, argv, env, exit_code, err);
+  struct incus_exec_opts io = INCUS_EXEC_OPTS_INIT;
+  io.interactive = isatty (STDIN_FILENO) && isatty (STDOUT_FILENO);
+  io.stdin_fd = STDIN_FILENO;
+  io.stdout_fd = STDOUT_FILENO;
+  io.stderr_fd = STDERR_FILENO;
+  if (coi_agent_exec (c, container, u, argv, base_env, user_env, &io, exit_code, err) < 0)
+    return coi_error_prefix (err, "run agent in %s", container);
+  return 0;
 }
 
 /* Boot finished (systemd "running" or "degraded") means /tmp has been

@@ -18,7 +18,8 @@ int coi_tmux_session_name (const char *container, char **out, coi_error_t *err);
 const char *coi_sanitize_term (const char *term);
 
 /* The environment every agent process gets: HOME, USER, LOGNAME, PATH, TERM,
- * IS_SANDBOX=1, then `extra` (KEY=VALUE; later entries win). Caller frees. */
+ * IS_SANDBOX=1, then `extra` (KEY=VALUE; later entries win). Caller frees.
+ * Only for values that may be seen: see coi_agent_start. */
 int coi_agent_env (const struct coi_agent_user *u, const char *user_name, const char *term,
                    const char *const *extra, char ***env, coi_error_t *err);
 
@@ -27,10 +28,21 @@ int coi_agent_running (struct incus_client *c, const char *container,
                        const struct coi_agent_user *u, coi_error_t *err);
 
 /* Start `argv` in a detached tmux session (a no-op if the session is there).
- * When the agent exits the pane falls back to bash, as COI's does. */
+ * base_env (HOME, TERM, ...) goes in the exec request; user_env (the user's
+ * variables, possibly secrets) goes through a file that only the agent's
+ * processes read, so no value appears on any command line.  When the agent
+ * exits the pane falls back to bash, as COI's does. */
 int coi_agent_start (struct incus_client *c, const char *container,
                      const struct coi_agent_user *u, const char *const *argv,
-                     const char *const *env, coi_error_t *err);
+                     const char *const *base_env, const char *const *user_env, coi_error_t *err);
+
+struct incus_exec_opts;
+/* Run `argv` as the agent's user in /workspace with the environment passed
+ * as above; io gives interactive and the fds. */
+int coi_agent_exec (struct incus_client *c, const char *container, const struct coi_agent_user *u,
+                    const char *const *argv, const char *const *base_env,
+                    const char *const *user_env, const struct incus_exec_opts *io,
+                    int *exit_code, coi_error_t *err);
 
 /* Attach the local terminal to the tmux session (or run bash with `bash`).
  * Returns the remote exit code. */
@@ -41,6 +53,7 @@ int coi_agent_attach (struct incus_client *c, const char *container,
 /* Run `argv` attached to the local terminal, without tmux. */
 int coi_agent_run_direct (struct incus_client *c, const char *container,
                           const struct coi_agent_user *u, const char *const *argv,
-                          const char *const *env, int *exit_code, coi_error_t *err);
+                          const char *const *base_env, const char *const *user_env,
+                          int *exit_code, coi_error_t *err);
 
 #endif

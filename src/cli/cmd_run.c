@@ -76,22 +76,17 @@ COI_HANDLER (cmd_run)
   if (coi_session_launch (c, &sc.opts, &s, err) < 0)
     goto out;
   if (coi_session_wait_ready (c, s.container, 30000, err) < 0
-      || coi_agent_env (&sc.user, sc.user_name, getenv ("TERM"), (const char *const *) sc.env, &env,
-                        err) < 0)
+      || coi_agent_env (&sc.user, sc.user_name, getenv ("TERM"), NULL, &env, err) < 0)
     goto end;
   {
-    struct incus_exec_opts x = INCUS_EXEC_OPTS_INIT;
-    x.argv = cmd;
-    x.env = (const char *const *) env;
-    x.cwd = COI_WORKSPACE_PATH;
-    x.uid = sc.user.uid;
-    x.gid = sc.user.gid;
+    struct incus_exec_opts io = INCUS_EXEC_OPTS_INIT;
     /* A terminal on stdin stays ours; piped input is the command's. */
-    x.stdin_fd = isatty (STDIN_FILENO) ? -1 : STDIN_FILENO;
-    x.stdout_fd = STDOUT_FILENO;
-    x.stderr_fd = STDERR_FILENO;
+    io.stdin_fd = isatty (STDIN_FILENO) ? -1 : STDIN_FILENO;
+    io.stdout_fd = STDOUT_FILENO;
+    io.stderr_fd = STDERR_FILENO;
     fflush (stdout);
-    if (incus_exec (c, s.container, &x, &code, err) < 0)
+    if (coi_agent_exec (c, s.container, &sc.user, cmd, (const char *const *) env,
+                        (const char *const *) sc.env, &io, &code, err) < 0)
       goto end;
     r = 0;
   }

@@ -61,14 +61,13 @@ static int run_session (struct coi_ctx *ctx, struct coi_session_cli *sc,
   if (coi_session_save_meta (&s, err) < 0 || coi_session_wait_ready (c, s.container, 30000, err) < 0
       || coi_tool_state_push (c, &s, &sc->user, err) < 0
       || tool_command (sc, &s, o->debug, &argv, err) < 0
-      || coi_agent_env (&sc->user, sc->user_name, getenv ("TERM"), (const char *const *) sc->env,
-                        &env, err) < 0)
+      || coi_agent_env (&sc->user, sc->user_name, getenv ("TERM"), NULL, &env, err) < 0)
     goto fail;
 
   if (o->tmux)
     {
       if (coi_agent_start (c, s.container, &sc->user, (const char *const *) argv,
-                           (const char *const *) env, err) < 0
+                           (const char *const *) env, (const char *const *) sc->env, err) < 0
           || coi_session_mark_ready (c, s.container, err) < 0)
         goto fail;
       agent_started = true;
@@ -89,7 +88,8 @@ static int run_session (struct coi_ctx *ctx, struct coi_session_cli *sc,
         goto fail;
       agent_started = true;
       if (coi_agent_run_direct (c, s.container, &sc->user, (const char *const *) argv,
-                                (const char *const *) env, &code, err) < 0)
+                                (const char *const *) env, (const char *const *) sc->env, &code,
+                                err) < 0)
         goto fail;
     }
   {

@@ -82,8 +82,20 @@ static int collect_env (struct coi_ctx *ctx, struct coi_session_cli *sc, coi_err
       }
   for (char **e = ctx->global.env; e && *e; e++)
     {
-      if (strchr (*e, '=') == NULL || **e == '=')
-        return coi_error_usage (err, "invalid --env '%s': expected KEY=VALUE", *e);
+      if (**e == '=' || **e == '\0')
+        return coi_error_usage (err, "invalid --env '%s': expected KEY=VALUE or KEY", *e);
+      if (strchr (*e, '=') == NULL)
+        {
+          /* --env KEY forwards the host's value, which then never appears
+             on coi's own command line either. */
+          const char *v = getenv (*e);
+          _cleanup_free_ char *kv = NULL;
+          if (v == NULL)
+            return coi_error_usage (err, "invalid --env '%s': %s is not set on the host", *e, *e);
+          if (asprintf (&kv, "%s=%s", *e, v) < 0 || env_append (&sc->env, &n, kv, err) < 0)
+            return err && *err ? -1 : coi_error_errno (err, ENOMEM, "prepare environment");
+          continue;
+        }
       if (env_append (&sc->env, &n, *e, err) < 0)
         return -1;
     }

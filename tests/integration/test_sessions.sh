@@ -56,19 +56,28 @@ is "workspace: file owned by the invoking host user" "$(stat -c %u "$WS/made-ins
 is "workspace: directory owned by the invoking host user" "$(stat -c %u "$WS/sub/dir" 2>/dev/null)" "$(id -u)"
 
 # --- environment: reaches the agent, never on a command line ------------------
+# The value comes from coi's own environment (-e KEY), so the only places it
+# could show up on a command line are ones coi or Incus made.
 secret="s3cr3t-$RANDOM$RANDOM"
-out=$("$COI" run --image "$IMAGE" -e "COI_T_SECRET=$secret" -- sh -c 'printf %s "$COI_T_SECRET"; echo; for f in /proc/[0-9]*/cmdline; do tr "\0" " " < $f; echo; done' 2>/dev/null)
+export COI_T_SECRET=$secret
+out=$("$COI" run --image "$IMAGE" -e COI_T_SECRET -- sh -c 'printf %s "$COI_T_SECRET"; echo; for f in /proc/[0-9]*/cmdline; do tr "\0" " " < $f; echo; done' 2>/dev/null)
 first=$(printf '%s\n' "$out" | head -1)
 rest=$(printf '%s\n' "$out" | tail -n +2)
 is "env: value reaches the process" "$first" "$secret"
 unlike "env: value not in any command line inside the container" "$rest" "$secret"
 
-"$COI" run --image "$IMAGE" -e "COI_T_SECRET=$secret" -- sleep 3 >/dev/null 2>&1 &
+"$COI" run --image "$IMAGE" -e COI_T_SECRET -- sh -c 'touch started; sleep 4' >/dev/null 2>&1 &
 runpid=$!
-sleep 2
+for i in $(seq 1 100); do [ -e started ] && break; sleep 0.1; done
 hostps=$(ps -eo args)
 wait $runpid
+check "env: the command was running while ps looked" test -e started
 unlike "env: value not in any command line on the host" "$hostps" "$secret"
+"$COI" run --image "$IMAGE" -e COI_T_UNSET_VAR -- true >/dev/null 2>/tmp/coi-env-err.$$; rc=$?
+is "env: forwarding an unset variable is a usage error" "$rc" 2
+like "env: and says which" "$(cat /tmp/coi-env-err.$$)" "COI_T_UNSET_VAR is not set on the host"
+rm -f /tmp/coi-env-err.$$ started
+unset COI_T_SECRET
 
 # --- slots: ten concurrent sessions never share one --------------------------
 rm -f /tmp/coi-slot-*.$$
