@@ -2,14 +2,19 @@
  * as a static binary (the image has no curl, dig or ping).  It prints one
  * word (ok, refused, unreach, timeout, rcode=N, error) and details, and
  * always exits 0 when it could run, so the test reads the verdict.
- *   coi-probe tcp IP PORT | udp IP PORT | icmp IP | dns SERVER NAME */
+ *   coi-probe tcp IP PORT | udp IP PORT | icmp IP | dns SERVER NAME
+ *   coi-probe icmp6 IFACE   (echo to ff02::1; "ok SRC" for a reply from another host) */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +237,57 @@ static int do_dns (const char *server, const char *name)
   return 0;
 }
 
+static bool own_address (const struct in6_addr *a)
+{
+  struct ifaddrs *ifa = NULL, *i;
+  bool own = false;
+  if (getifaddrs (&ifa) < 0)
+    return false;
+  for (i = ifa; i; i = i->ifa_next)
+    if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET6
+        && memcmp (&((struct sockaddr_in6 *) i->ifa_addr)->sin6_addr, a, sizeof *a) == 0)
+      own = true;
+  freeifaddrs (ifa);
+  return own;
+}
+
+static int do_icmp6 (const char *iface)
+{
+  int fd = socket (AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+  if (fd < 0)
+    return verdict_errno (errno);
+  struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_scope_id = if_nametoindex (iface) };
+  inet_pton (AF_INET6, "ff02::1", &sa.sin6_addr);
+  struct icmp6_hdr h = { .icmp6_type = ICMP6_ECHO_REQUEST };
+  h.icmp6_id = htons ((uint16_t) getpid ());
+  h.icmp6_seq = htons (1);
+  if (sendto (fd, &h, sizeof h, 0, (struct sockaddr *) &sa, sizeof sa) < 0)
+    return verdict_errno (errno);
+  struct timespec start;
+  clock_gettime (CLOCK_MONOTONIC, &start);
+  while (1)
+    {
+      struct timespec now;
+      clock_gettime (CLOCK_MONOTONIC, &now);
+      int left = TIMEOUT_MS - (int) ((now.tv_sec - start.tv_sec) * 1000
+                                     + (now.tv_nsec - start.tv_nsec) / 1000000);
+      if (left <= 0 || wait_in (fd, left) <= 0)
+        return verdict_errno (ETIMEDOUT);
+      uint8_t buf[1500];
+      struct sockaddr_in6 from;
+      socklen_t fl = sizeof from;
+      ssize_t n = recvfrom (fd, buf, sizeof buf, 0, (struct sockaddr *) &from, &fl);
+      struct icmp6_hdr *r = (struct icmp6_hdr *) buf;
+      if (n >= (ssize_t) sizeof *r && r->icmp6_type == ICMP6_ECHO_REPLY && r->icmp6_id == h.icmp6_id
+          && !own_address (&from.sin6_addr))
+        {
+          char s[INET6_ADDRSTRLEN];
+          printf ("ok %s\n", inet_ntop (AF_INET6, &from.sin6_addr, s, sizeof s));
+          return 0;
+        }
+    }
+}
+
 int main (int argc, char **argv)
 {
   setvbuf (stdout, NULL, _IOLBF, 0);
@@ -241,6 +297,8 @@ int main (int argc, char **argv)
     return do_udp (argv[2], atoi (argv[3]));
   if (argc == 3 && strcmp (argv[1], "icmp") == 0)
     return do_icmp (argv[2]);
+  if (argc == 3 && strcmp (argv[1], "icmp6") == 0)
+    return do_icmp6 (argv[2]);
   if (argc == 4 && strcmp (argv[1], "dns") == 0)
     return do_dns (argv[2], argv[3]);
   fprintf (stderr, "usage: coi-probe tcp IP PORT | udp IP PORT | icmp IP | dns SERVER NAME\n");
