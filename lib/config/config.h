@@ -125,6 +125,8 @@ void coi_profile_infos_free (struct coi_profile_info *v, size_t n);
 /* The inheritance chain of a profile, root first ("default", ..., name). */
 int coi_config_profile_chain (const struct coi_config *c, const char *name, char ***chain, coi_error_t *err);
 const char *coi_profile_kind_name (enum coi_profile_kind k);
+/* Letters, digits, '-', '_' and '.', not starting with '.', at most 64. */
+bool coi_profile_name_valid (const char *name);
 /* ~/.coi/profiles or WORKSPACE/.coi/profiles */
 char *coi_profile_dir (const struct coi_config *c, bool project);
 

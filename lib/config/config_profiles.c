@@ -116,9 +116,9 @@ char *coi_profile_dir (const struct coi_config *c, bool project)
   return p;
 }
 
-static bool valid_name (const char *s)
+bool coi_profile_name_valid (const char *s)
 {
-  if (*s == '\0' || *s == '.')
+  if (*s == '\0' || *s == '.' || strlen (s) > 64)
     return false;
   for (; *s; s++)
     if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-'
@@ -137,7 +137,7 @@ static int scan_dir (struct coi_config *c, bool project, bool trust_all, coi_err
     return 0;
   for (struct dirent *de; (de = readdir (d)) != NULL;)
     {
-      if (!valid_name (de->d_name))
+      if (!coi_profile_name_valid (de->d_name))
         continue;
       _cleanup_free_ char *path = NULL;
       if (asprintf (&path, "%s/%s/config.toml", dir, de->d_name) < 0)

@@ -302,14 +302,21 @@ static char *now_rfc3339 (void)
   return strdup (buf);
 }
 
+/* The file's current sha256 and the store's entries. */
+static int hash_and_list (const char *home, const char *path, char hex[65], struct coi_trust_entry **v, size_t *n,
+                          coi_error_t *err)
+{
+  if (coi_sha256_file (path, hex, err) < 0)
+    return -1;
+  return coi_trust_list (home, v, n, err);
+}
+
 int coi_trust_add (const char *home, const char *path, coi_error_t *err)
 {
   char hex[65];
-  if (coi_sha256_file (path, hex, err) < 0)
-    return -1;
   struct coi_trust_entry *v = NULL;
   size_t n = 0;
-  if (coi_trust_list (home, &v, &n, err) < 0)
+  if (hash_and_list (home, path, hex, &v, &n, err) < 0)
     return -1;
   struct coi_trust_entry *nv = realloc (v, (n + 1) * sizeof *nv);
   if (nv == NULL)
@@ -363,11 +370,9 @@ int coi_trust_remove (const char *home, const char *path, coi_error_t *err)
 int coi_trust_check (const char *home, const char *path, coi_error_t *err)
 {
   char hex[65];
-  if (coi_sha256_file (path, hex, err) < 0)
-    return -1;
   struct coi_trust_entry *v = NULL;
   size_t n = 0;
-  if (coi_trust_list (home, &v, &n, err) < 0)
+  if (hash_and_list (home, path, hex, &v, &n, err) < 0)
     return -1;
   int found = 0;
   for (size_t i = 0; i < n && !found; i++)

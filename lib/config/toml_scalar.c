@@ -244,6 +244,7 @@ static int parse_integer (struct tp *tp, const char *s, size_t len, int64_t *out
 
 static int parse_float (struct tp *tp, const char *s, size_t len, double *out)
 {
+  _cleanup_free_ char *digits_only = NULL;
   const char *at = s;
   size_t i = 0;
   if (i < len && (s[i] == '+' || s[i] == '-'))
@@ -285,34 +286,21 @@ static int parse_float (struct tp *tp, const char *s, size_t len, double *out)
     }
   if (i != len || !frac_or_exp)
     goto bad;
-  char tmp[128];
-  size_t k = 0;
-  for (size_t j = 0; j < len && k + 1 < sizeof tmp; j++)
-    if (s[j] != '_')
-      tmp[k++] = s[j];
-  if (k + 1 >= sizeof tmp)
-    {
-      /* Very long mantissas: fall back to a heap copy. */
-      _cleanup_free_ char *big = malloc (len + 1);
-      if (big == NULL)
-        return coi_error_make (tp->err, 0, "out of memory");
-      k = 0;
-      for (size_t j = 0; j < len; j++)
-        if (s[j] != '_')
-          big[k++] = s[j];
-      big[k] = '\0';
-      locale_t c = newlocale (LC_NUMERIC_MASK, "C", (locale_t) 0);
-      if (c == (locale_t) 0)
-        return coi_error_make (tp->err, 0, "out of memory");
-      *out = strtod_l (big, NULL, c);
-      freelocale (c);
-      return 0;
-    }
-  tmp[k] = '\0';
+  /* Without the underscores, read in the C locale whatever LC_NUMERIC says. */
+  digits_only = malloc (len + 1);
   locale_t c = newlocale (LC_NUMERIC_MASK, "C", (locale_t) 0);
-  if (c == (locale_t) 0)
-    return coi_error_make (tp->err, 0, "out of memory");
-  *out = strtod_l (tmp, NULL, c);
+  if (digits_only == NULL || c == (locale_t) 0)
+    {
+      if (c != (locale_t) 0)
+        freelocale (c);
+      return coi_error_make (tp->err, 0, "out of memory");
+    }
+  size_t k = 0;
+  for (size_t j = 0; j < len; j++)
+    if (s[j] != '_')
+      digits_only[k++] = s[j];
+  digits_only[k] = '\0';
+  *out = strtod_l (digits_only, NULL, c);
   freelocale (c);
   return 0;
 bad:

@@ -35,17 +35,6 @@ static const struct coi_opt delete_options[] = {
 };
 #undef PO
 
-static bool valid_name (const char *s)
-{
-  if (*s == '\0' || *s == '.' || strlen (s) > 64)
-    return false;
-  for (; *s; s++)
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-'
-          || *s == '_' || *s == '.'))
-      return false;
-  return true;
-}
-
 static int mkdir_p (const char *path, coi_error_t *err)
 {
   _cleanup_free_ char *p = strdup (path);
@@ -86,7 +75,7 @@ static int parse_name (struct coi_ctx *ctx, int argc, char **argv, const struct 
     return r;
   if (p->npos != 1)
     return coi_error_usage (err, "expected one profile name");
-  if (!valid_name (p->pos[0]))
+  if (!coi_profile_name_valid (p->pos[0]))
     return coi_error_usage (err, "invalid profile name \"%s\": use letters, digits, '-', '_' and '.'", p->pos[0]);
   return 0;
 }
@@ -141,25 +130,31 @@ COI_HANDLER (cmd_profile_create)
   return 0;
 }
 
-/* A profile that lives in its own file, which edit and delete work on. */
-static const struct coi_profile_info *file_profile (struct coi_config *cfg, const char *name,
-                                                    struct coi_profile_info **v, size_t *n, coi_error_t *err)
+/* The file of a profile that lives in its own file (edit and delete work on those). */
+static char *file_profile_path (struct coi_ctx *ctx, const char *name, coi_error_t *err)
 {
+  _cleanup_config_ struct coi_config *cfg = NULL;
   _cleanup_strv_ char **chain = NULL;
-  if (coi_config_profile_chain (cfg, name, &chain, err) < 0 || coi_config_profiles (cfg, v, n, err) < 0)
+  struct coi_profile_info *v = NULL;
+  size_t n = 0;
+  if (coi_ctx_config (ctx, true, &cfg, err) < 0 || coi_config_profile_chain (cfg, name, &chain, err) < 0
+      || coi_config_profiles (cfg, &v, &n, err) < 0)
     return NULL;
-  for (size_t i = 0; i < *n; i++)
-    if (!strcmp ((*v)[i].name, name))
+  char *path = NULL;
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp (v[i].name, name))
       {
-        if ((*v)[i].path)
-          return &(*v)[i];
-        coi_error_make (err, 0, "profile \"%s\" is %s (%s), not a profile file", name,
-                        (*v)[i].kind == COI_PROFILE_BUILTIN ? "built in" : "defined in a config file",
-                        (*v)[i].source);
-        coi_error_set_hint (err, "'coi profile create %s' makes a profile file of your own", name);
-        return NULL;
+        if (v[i].path && (path = strdup (v[i].path)) == NULL)
+          coi_error_errno (err, ENOMEM, "profile %s", name);
+        else if (v[i].path == NULL)
+          {
+            coi_error_make (err, 0, "profile \"%s\" is %s (%s), not a profile file", name,
+                            v[i].kind == COI_PROFILE_BUILTIN ? "built in" : "defined in a config file", v[i].source);
+            coi_error_set_hint (err, "'coi profile create %s' makes a profile file of your own", name);
+          }
       }
-  return NULL;
+  coi_profile_infos_free (v, n);
+  return path;
 }
 
 /* $VISUAL or $EDITOR split on blanks into argv (never through a shell). */
@@ -206,18 +201,9 @@ COI_HANDLER (cmd_profile_edit)
   _cleanup_free_ char **pos = p.pos;
   if (r != 0)
     return r < 0 ? -1 : 0;
-  _cleanup_config_ struct coi_config *cfg = NULL;
-  struct coi_profile_info *v = NULL;
-  size_t n = 0;
-  if (coi_ctx_config (ctx, true, &cfg, err) < 0)
-    return -1;
-  const struct coi_profile_info *info = file_profile (cfg, pos[0], &v, &n, err);
-  _cleanup_free_ char *path = info ? strdup (info->path) : NULL;
-  coi_profile_infos_free (v, n);
-  if (info == NULL)
-    return -1;
+  _cleanup_free_ char *path = file_profile_path (ctx, pos[0], err);
   if (path == NULL || run_editor (path, err) < 0)
-    return path ? -1 : coi_error_errno (err, ENOMEM, "edit");
+    return -1;
   struct coi_validate_issue *issues = NULL;
   size_t ni = 0;
   if (coi_validate_profile_file (path, &issues, &ni, err) < 0)
@@ -243,18 +229,9 @@ COI_HANDLER (cmd_profile_delete)
   _cleanup_free_ char **pos = p.pos;
   if (r != 0)
     return r < 0 ? -1 : 0;
-  _cleanup_config_ struct coi_config *cfg = NULL;
-  struct coi_profile_info *v = NULL;
-  size_t n = 0;
-  if (coi_ctx_config (ctx, true, &cfg, err) < 0)
-    return -1;
-  const struct coi_profile_info *info = file_profile (cfg, pos[0], &v, &n, err);
-  _cleanup_free_ char *path = info ? strdup (info->path) : NULL;
-  coi_profile_infos_free (v, n);
-  if (info == NULL)
-    return -1;
+  _cleanup_free_ char *path = file_profile_path (ctx, pos[0], err);
   if (path == NULL)
-    return coi_error_errno (err, ENOMEM, "delete");
+    return -1;
   char *slash = strrchr (path, '/');
   *slash = '\0'; /* the profile's directory */
   if (!o.force)

@@ -228,26 +228,33 @@ static void neutralise_nul (char *text)
       }
 }
 
-static bool run_valid (const char *dir, const char *rel, char *why, size_t why_len)
+/* Reads and parses one case: 1 parsed, 0 rejected (err set), -1 unreadable (why set). */
+static int parse_case (const char *dir, const char *rel, struct toml_value **doc, coi_error_t *err, char *why,
+                       size_t why_len)
 {
-  _cleanup_free_ char *path = NULL, *jpath = NULL;
-  if (asprintf (&path, "%s/tests/%s", dir, rel) < 0
-      || asprintf (&jpath, "%s/tests/%.*s.json", dir, (int) (strlen (rel) - 5), rel) < 0)
-    return false;
+  _cleanup_free_ char *path = NULL;
   size_t len = 0;
-  _cleanup_free_ char *data = read_all (path, &len);
+  _cleanup_free_ char *data = asprintf (&path, "%s/tests/%s", dir, rel) < 0 ? NULL : read_all (path, &len);
   if (data == NULL)
     {
-      snprintf (why, why_len, "cannot read %s", path);
-      return false;
+      snprintf (why, why_len, "cannot read %s", path ? path : rel);
+      return -1;
     }
+  return toml_parse (data, len, rel, doc, err) == 0;
+}
+
+static bool run_valid (const char *dir, const char *rel, char *why, size_t why_len)
+{
+  _cleanup_free_ char *jpath = NULL;
+  if (asprintf (&jpath, "%s/tests/%.*s.json", dir, (int) (strlen (rel) - 5), rel) < 0)
+    return false;
   _cleanup_toml_ struct toml_value *doc = NULL;
   _cleanup_error_ coi_error_t err = NULL;
-  if (toml_parse (data, len, rel, &doc, &err) < 0)
-    {
-      snprintf (why, why_len, "rejected: %s", err->msg);
-      return false;
-    }
+  int r = parse_case (dir, rel, &doc, &err, why, why_len);
+  if (r == 0)
+    snprintf (why, why_len, "rejected: %s", err->msg);
+  if (r <= 0)
+    return false;
   size_t jlen = 0;
   _cleanup_free_ char *jtext = read_all (jpath, &jlen);
   _cleanup_json_ json_t *tree = toml_to_json (doc, true);
@@ -272,19 +279,12 @@ static bool run_valid (const char *dir, const char *rel, char *why, size_t why_l
 
 static bool run_invalid (const char *dir, const char *rel, char *why, size_t why_len)
 {
-  _cleanup_free_ char *path = NULL;
-  if (asprintf (&path, "%s/tests/%s", dir, rel) < 0)
-    return false;
-  size_t len = 0;
-  _cleanup_free_ char *data = read_all (path, &len);
-  if (data == NULL)
-    {
-      snprintf (why, why_len, "cannot read %s", path);
-      return false;
-    }
   _cleanup_toml_ struct toml_value *doc = NULL;
   _cleanup_error_ coi_error_t err = NULL;
-  if (toml_parse (data, len, rel, &doc, &err) == 0)
+  int r = parse_case (dir, rel, &doc, &err, why, why_len);
+  if (r < 0)
+    return false;
+  if (r == 1)
     {
       snprintf (why, why_len, "accepted an invalid document");
       return false;
