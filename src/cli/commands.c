@@ -17,6 +17,7 @@ extern const struct coi_command coi_container_commands[];
 extern const struct coi_command coi_file_commands[];
 extern const struct coi_command coi_image_commands[];
 extern const struct coi_command coi_snapshot_commands[];
+extern const struct coi_command coi_tmux_commands[];
 COI_HANDLER (cmd_trust);
 COI_HANDLER (cmd_untrust);
 extern const struct coi_command coi_config_commands[];
@@ -32,6 +33,7 @@ const struct coi_command coi_root_commands[] = {
   { "image", "Manage Incus images", "<command>", NULL, NULL, coi_image_commands, false },
   { "list", "List active containers and saved sessions", "[--all] [--format text|json]", NULL, cmd_list, NULL, false },
   { "snapshot", "Manage container snapshots", "<command>", NULL, NULL, coi_snapshot_commands, false },
+  { "tmux", "Interact with tmux sessions in containers", "<command>", NULL, NULL, coi_tmux_commands, false },
   { "attach", "Attach to a running session", "[container-name] [--bash]", NULL, cmd_attach, NULL, false },
   { "kill", "Force stop and delete containers", "[NAME...] [--all] [--force]", NULL, cmd_kill, NULL, false },
   { "shutdown", "Stop containers gracefully, then delete them", "[NAME...] [--timeout N] [--all] [--force]", NULL, cmd_shutdown, NULL, false },
