@@ -77,6 +77,15 @@ COI_HANDLER (cmd_image_publish)
   struct incus_client *c;
   if (coi_ctx_client (ctx, &c, err) < 0)
     return -1;
+  /* The server publishes first and adds the alias after, so a taken alias
+     would leave a nameless copy of the container behind: check first. */
+  _cleanup_json_ json_t *taken = NULL;
+  if (incus_image_alias_get (c, pos[1], &taken, err) == 0)
+    return coi_error_make (err, EEXIST, "publish %s: image alias '%s' already exists", pos[0],
+                           pos[1]);
+  if ((*err)->status != 404)
+    return -1;
+  coi_error_release (err);
   const char *aliases[] = { pos[1], NULL };
   _cleanup_json_ json_t *props = desc ? json_pack ("{s:s}", "description", desc) : NULL;
   if (desc && props == NULL)
