@@ -1,0 +1,100 @@
+#include "monitor/cnproc.h"
+
+#include <errno.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+int coi_cnproc_open (int *out, coi_error_t *err)
+{
+  _cleanup_close_ int fd = socket (AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
+  if (fd < 0)
+    return coi_error_errno (err, errno, "open proc connector");
+  struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC, .nl_pid = 0 };
+  if (bind (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+    return coi_error_errno (err, errno, "bind proc connector");
+  /* A fork storm must not overflow the queue quickly: ask for a larger buffer. */
+  int rcv = 4 << 20;
+  if (setsockopt (fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) < 0)
+    (void) setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+  struct __attribute__ ((aligned (NLMSG_ALIGNTO)))
+  {
+    struct nlmsghdr nlh;
+    struct __attribute__ ((packed))
+    {
+      struct cn_msg cn;
+      enum proc_cn_mcast_op op;
+    } body;
+  } msg;
+  memset (&msg, 0, sizeof msg);
+  msg.nlh.nlmsg_len = sizeof msg;
+  msg.nlh.nlmsg_type = NLMSG_DONE;
+  msg.nlh.nlmsg_pid = 0;
+  msg.body.cn.id.idx = CN_IDX_PROC;
+  msg.body.cn.id.val = CN_VAL_PROC;
+  msg.body.cn.len = sizeof (enum proc_cn_mcast_op);
+  msg.body.op = PROC_CN_MCAST_LISTEN;
+  if (send (fd, &msg, sizeof msg, 0) < 0)
+    return coi_error_errno (err, errno, "subscribe to proc connector");
+  *out = steal_fd (&fd);
+  return 0;
+}
+
+int coi_cnproc_read (int fd, void (*fn) (const struct coi_pev *ev, void *data), void *data, bool *lost)
+{
+  char buf[16384] __attribute__ ((aligned (NLMSG_ALIGNTO)));
+  *lost = false;
+  for (;;)
+    {
+      ssize_t n = recv (fd, buf, sizeof buf, 0);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+          if (errno == ENOBUFS)
+            {
+              *lost = true;
+              continue;
+            }
+          return -1;
+        }
+      for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK (h, (size_t) n); h = NLMSG_NEXT (h, n))
+        {
+          if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_NOOP)
+            continue;
+          if (h->nlmsg_len < NLMSG_LENGTH (sizeof (struct cn_msg) + sizeof (struct proc_event)))
+            continue;
+          const struct cn_msg *cn = NLMSG_DATA (h);
+          if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
+            continue;
+          const struct proc_event *pe = (const struct proc_event *) cn->data;
+          struct coi_pev ev;
+          switch (pe->what)
+            {
+            case PROC_EVENT_FORK:
+              ev = (struct coi_pev) { COI_PEV_FORK, pe->event_data.fork.child_pid, pe->event_data.fork.child_tgid,
+                                      pe->event_data.fork.parent_tgid };
+              break;
+            case PROC_EVENT_EXEC:
+              ev = (struct coi_pev) { COI_PEV_EXEC, pe->event_data.exec.process_pid,
+                                      pe->event_data.exec.process_tgid, 0 };
+              break;
+            case PROC_EVENT_EXIT:
+              ev = (struct coi_pev) { COI_PEV_EXIT, pe->event_data.exit.process_pid,
+                                      pe->event_data.exit.process_tgid, 0 };
+              break;
+            default:
+              continue;
+            }
+          fn (&ev, data);
+        }
+    }
+}

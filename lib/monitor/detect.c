@@ -1,0 +1,310 @@
+#include "monitor/detect.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IP4(a, b, c, d) (((uint32_t) (a) << 24) | ((uint32_t) (b) << 16) | ((uint32_t) (c) << 8) | (uint32_t) (d))
+#define METADATA_V4 IP4 (169, 254, 169, 254)
+
+static struct coi_verdict verdict (int level, const char *rule, const char *reason)
+{
+  return (struct coi_verdict) { level, rule, reason };
+}
+
+static bool in_net (uint32_t a, uint32_t net, int bits)
+{
+  uint32_t mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+  return (a & mask) == (net & mask);
+}
+
+static int parse_cidr (const char *s, uint32_t *net, uint32_t *mask)
+{
+  char ip[INET_ADDRSTRLEN];
+  const char *slash = strchr (s, '/');
+  size_t len = slash ? (size_t) (slash - s) : strlen (s);
+  if (len >= sizeof ip)
+    return -1;
+  memcpy (ip, s, len);
+  ip[len] = '\0';
+  struct in_addr in;
+  if (inet_pton (AF_INET, ip, &in) != 1)
+    return -1;
+  long bits = 32;
+  if (slash)
+    {
+      char *end = NULL;
+      bits = strtol (slash + 1, &end, 10);
+      if (end == slash + 1 || *end || bits < 0 || bits > 32)
+        return -1;
+    }
+  *mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+  *net = ntohl (in.s_addr) & *mask;
+  return 0;
+}
+
+int coi_netview_init (struct coi_netview *v, const char *mode, json_t *allowed, coi_error_t *err)
+{
+  memset (v, 0, sizeof *v);
+  if (mode == NULL || strcmp (mode, "restricted") == 0)
+    v->mode = COI_NET_RESTRICTED;
+  else if (strcmp (mode, "open") == 0)
+    v->mode = COI_NET_OPEN;
+  else if (strcmp (mode, "allowlist") == 0)
+    v->mode = COI_NET_ALLOWLIST;
+  else
+    return coi_error_usage (err, "network mode \"%s\": expected restricted, allowlist or open", mode);
+  size_t i;
+  json_t *e;
+  json_array_foreach (allowed, i, e)
+    {
+      if (v->n_allowed == COI_NETVIEW_MAX_ALLOWED)
+        break; /* the firewall enforces the full list; this only colours reports */
+      const char *s = json_string_value (e);
+      if (s == NULL || parse_cidr (s, &v->allowed[v->n_allowed].net, &v->allowed[v->n_allowed].mask) < 0)
+        return coi_error_usage (err, "network.allowed: \"%s\" is not an IPv4 address or CIDR", s ? s : "?");
+      v->n_allowed++;
+    }
+  return 0;
+}
+
+static bool suspicious_port (uint16_t port)
+{
+  /* Listener defaults of reverse-shell kits and IRC botnets.  Not 8080 or
+   * 1234: dev servers use them (COI's false positives, spec I.17). */
+  static const uint16_t ports[] = { 4444, 4445, 5555, 1337, 31337, 6666, 6667, 6697, 12345, 9001 };
+  for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
+    if (ports[i] == port)
+      return true;
+  return false;
+}
+
+static bool is_private (uint32_t a)
+{
+  return in_net (a, IP4 (10, 0, 0, 0), 8) || in_net (a, IP4 (172, 16, 0, 0), 12)
+         || in_net (a, IP4 (192, 168, 0, 0), 16) || in_net (a, IP4 (100, 64, 0, 0), 10);
+}
+
+struct coi_verdict coi_judge_dest_v4 (const struct coi_netview *v, uint32_t dst, uint16_t dport)
+{
+  if (dst == METADATA_V4)
+    return verdict (COI_LEVEL_CRITICAL, "metadata", "connection to the cloud metadata endpoint");
+  if (in_net (dst, IP4 (127, 0, 0, 0), 8) || dst == 0 || (v->self && dst == v->self))
+    return COI_NO_VERDICT;
+  if (in_net (dst, IP4 (224, 0, 0, 0), 4) || dst == 0xffffffffu)
+    return COI_NO_VERDICT; /* DHCP, mDNS, IGMP */
+  if (v->gateway && dst == v->gateway)
+    {
+      if (dport == 53 || dport == 67 || dport == 68)
+        return COI_NO_VERDICT;
+      if (v->mode != COI_NET_OPEN)
+        return verdict (COI_LEVEL_HIGH, "host-service", "connection to a service on the host");
+      return COI_NO_VERDICT;
+    }
+  if (in_net (dst, IP4 (169, 254, 0, 0), 16))
+    return verdict (COI_LEVEL_HIGH, "link-local", "connection to a link-local address");
+  if (v->mode != COI_NET_OPEN && is_private (dst))
+    return verdict (COI_LEVEL_HIGH, "private-network", "connection to a private network");
+  if (v->mode == COI_NET_ALLOWLIST)
+    {
+      bool ok = false;
+      for (size_t i = 0; i < v->n_allowed && !ok; i++)
+        ok = (dst & v->allowed[i].mask) == v->allowed[i].net;
+      if (!ok)
+        return verdict (COI_LEVEL_HIGH, "not-allowed", "connection to a destination outside the allowlist");
+    }
+  if (suspicious_port (dport))
+    return verdict (COI_LEVEL_HIGH, "suspicious-port", "connection to a port used by reverse-shell listeners");
+  return COI_NO_VERDICT;
+}
+
+struct coi_verdict coi_judge_sock (const struct coi_netview *v, const struct coi_sock *s)
+{
+  /* Only connections the container opened or is opening: not listeners, not
+   * closing leftovers, not unconnected UDP. */
+  bool active = s->protocol == IPPROTO_TCP ? (s->state == 1 || s->state == 2) : s->state == 1;
+  if (!active)
+    return COI_NO_VERDICT;
+  uint32_t v4;
+  if (coi_sock_v4 (&s->dst, &v4))
+    return coi_judge_dest_v4 (v, v4, s->dport);
+  static const uint8_t ec2_v6[16] = { 0xfd, 0x00, 0x0e, 0xc2, [15] = 0x54 };
+  if (memcmp (&s->dst, ec2_v6, 16) == 0)
+    return verdict (COI_LEVEL_CRITICAL, "metadata", "connection to the cloud metadata endpoint");
+  if (IN6_IS_ADDR_LOOPBACK (&s->dst) || IN6_IS_ADDR_LINKLOCAL (&s->dst) || IN6_IS_ADDR_MULTICAST (&s->dst))
+    return COI_NO_VERDICT;
+  if (suspicious_port (s->dport))
+    return verdict (COI_LEVEL_HIGH, "suspicious-port", "connection to a port used by reverse-shell listeners");
+  return COI_NO_VERDICT;
+}
+
+static bool has (const char *s, const char *needle)
+{
+  return strstr (s, needle) != NULL;
+}
+
+static bool has_ci (const char *s, const char *needle)
+{
+  return strcasestr (s, needle) != NULL;
+}
+
+static bool comm_is (const char *comm, const char *const *names)
+{
+  for (const char *const *n = names; *n; n++)
+    if (strcmp (comm, *n) == 0)
+      return true;
+  return false;
+}
+
+/* Every /dev/tcp or /dev/udp target is loopback (a local health check). */
+static bool dev_tcp_local_only (const char *cmd)
+{
+  bool any = false;
+  for (const char *p = cmd; (p = strstr (p, "/dev/")) != NULL; p += 5)
+    {
+      if (strncmp (p + 5, "tcp/", 4) != 0 && strncmp (p + 5, "udp/", 4) != 0)
+        continue;
+      any = true;
+      const char *host = p + 9;
+      if (strncmp (host, "127.", 4) != 0 && strncmp (host, "localhost/", 10) != 0)
+        return false;
+    }
+  return any;
+}
+
+static bool revshell_pattern (const char *cmd)
+{
+  if ((has (cmd, "/dev/tcp/") || has (cmd, "/dev/udp/")) && !dev_tcp_local_only (cmd))
+    return true;
+  static const char *const plain[] = { "nc -e", "nc -c", "ncat -e", "ncat -c", "netcat -e", "-e /bin/sh",
+                                       "-e /bin/bash", "fsockopen", "IO::Socket::INET", "pty.spawn",
+                                       "TCPSocket", "-rsocket", NULL };
+  for (const char *const *p = plain; *p; p++)
+    if (has (cmd, *p))
+      return true;
+  if (has (cmd, "use Socket") && has (cmd, "connect"))
+    return true;
+  if (has (cmd, "socket.socket") && has (cmd, "connect"))
+    return true;
+  if (has (cmd, "child_process") && (has (cmd, "net.Socket") || has (cmd, "net.connect")))
+    return true;
+  if (has_ci (cmd, "socat") && (has_ci (cmd, "exec:") || has_ci (cmd, "system:")))
+    return true;
+  if (has (cmd, "mkfifo") && (has (cmd, "nc ") || has (cmd, "ncat ") || has (cmd, "telnet ") || has (cmd, "s_client")))
+    return true;
+  return false;
+}
+
+struct coi_verdict coi_judge_cmdline (const char *comm, const char *cmd, bool stdin_is_pipe)
+{
+  static const char *const clients[] = { "curl", "wget", "nc", "ncat", "netcat", "socat", "http",
+                                         "aria2c", "lynx", "links", "w3m", "telnet", NULL };
+  if (has (cmd, "169.254.169.254") || has (cmd, "fd00:ec2::254") || has (cmd, "metadata.google.internal"))
+    {
+      if (comm_is (comm, clients) || has (cmd, "/dev/tcp/169.254.169.254"))
+        return verdict (COI_LEVEL_CRITICAL, "metadata", "a network client aimed at the cloud metadata endpoint");
+      return verdict (COI_LEVEL_WARNING, "metadata-mention", "command line names the cloud metadata endpoint");
+    }
+  if (revshell_pattern (cmd))
+    return verdict (COI_LEVEL_HIGH, "reverse-shell-pattern", "command line of a reverse shell");
+
+  static const char *const dumpers[] = { "env", "printenv", NULL };
+  if (comm_is (comm, dumpers) && strchr (cmd, ' ') == NULL)
+    return verdict (COI_LEVEL_WARNING, "env-scan", "the whole environment was listed");
+  if (has (cmd, "/proc/") && has (cmd, "/environ"))
+    return verdict (COI_LEVEL_WARNING, "env-scan", "another process's environment was read");
+  static const char *const filters[] = { "grep", "egrep", "fgrep", "rg", "ag", "awk", "gawk", "mawk", "sed", NULL };
+  static const char *const secrets[] = { "token", "secret", "passw", "api_key", "apikey", "credential",
+                                         "aws_", "private_key", NULL };
+  if (comm_is (comm, filters) && stdin_is_pipe)
+    for (const char *const *s = secrets; *s; s++)
+      if (has_ci (cmd, *s))
+        return verdict (COI_LEVEL_WARNING, "env-scan", "piped output searched for secret names");
+  static const char *const interp[] = { "python", "python3", "node", "ruby", "perl", NULL };
+  if (comm_is (comm, interp) && (has (cmd, "os.environ") || has (cmd, "process.env") || has (cmd, "ENV[")
+                                 || has (cmd, "%ENV")))
+    return verdict (COI_LEVEL_WARNING, "env-scan", "an inline script reads the environment");
+  return COI_NO_VERDICT;
+}
+
+struct coi_verdict coi_judge_stdio (const struct coi_proc *p, const struct coi_socktab *t,
+                                    const struct coi_sock **sock, int *fd)
+{
+  if (!coi_proc_is_shell (p))
+    return COI_NO_VERDICT;
+  struct coi_verdict best = COI_NO_VERDICT;
+  for (int i = 0; i < 3; i++)
+    {
+      if (p->stdio[i].kind != COI_FD_SOCKET)
+        continue;
+      const struct coi_sock *s = coi_socktab_find (t, p->stdio[i].ino);
+      if (s == NULL)
+        continue;
+      /* Connected or connecting: a listener on stdio is inetd-style service setup. */
+      bool connected = s->protocol == IPPROTO_TCP ? (s->state != 10 && s->state != 7) : s->state == 1;
+      if (!connected)
+        continue;
+      int level = coi_sock_is_remote (s) ? COI_LEVEL_CRITICAL : COI_LEVEL_HIGH;
+      if (level > best.level)
+        {
+          best = verdict (level, "reverse-shell",
+                          level == COI_LEVEL_CRITICAL ? "a shell's standard input/output is a network connection"
+                                                      : "a shell's standard input/output is a loopback connection");
+          *sock = s;
+          *fd = i;
+        }
+    }
+  return best;
+}
+
+static bool over_volume (double threshold_mb, uint64_t bytes)
+{
+  return threshold_mb > 0 && (double) bytes / 1048576.0 > threshold_mb;
+}
+
+static bool over_rate (double rate_mb, uint64_t bytes, double interval)
+{
+  return rate_mb > 0 && interval > 0 && (double) bytes / 1048576.0 / interval > rate_mb;
+}
+
+/* volume in one interval, or a rate held for COI_RATE_SUSTAIN intervals */
+static bool check_flow (double threshold_mb, double rate_mb, uint64_t bytes, double interval, int *streak)
+{
+  if (over_rate (rate_mb, bytes, interval))
+    (*streak)++;
+  else
+    *streak = 0;
+  return over_volume (threshold_mb, bytes) || *streak >= COI_RATE_SUSTAIN;
+}
+
+int coi_judge_rates (const struct coi_monitor_settings *s, struct coi_rate_state *st,
+                     const struct coi_rates *r, struct coi_verdict *out, int max)
+{
+  int n = 0;
+#define ADD(v) \
+  do \
+    if (n < max) \
+      out[n++] = (v); \
+  while (0)
+  if (check_flow (s->file_read_threshold_mb, s->file_read_rate_mb_per_sec, r->read_bytes, r->interval_s, &st->read_over))
+    ADD (verdict (COI_LEVEL_HIGH, "file-read", "disk reads over the threshold (possible exfiltration)"));
+  if (check_flow (s->file_write_threshold_mb, s->file_write_rate_mb_per_sec, r->write_bytes, r->interval_s,
+                  &st->write_over))
+    ADD (verdict (COI_LEVEL_HIGH, "file-write", "disk writes over the threshold"));
+  if (check_flow (s->network_egress_threshold_mb, s->network_egress_rate_mb_per_sec, r->egress_bytes,
+                  r->interval_s, &st->egress_over))
+    ADD (verdict (COI_LEVEL_HIGH, "egress", "network egress over the threshold (possible exfiltration)"));
+  /* A fork bomb both multiplies and spawns fast, or keeps hitting the pids
+   * limit.  Either alone is a build or a busy test suite. */
+  bool spawning = r->spawned > s->process_spawn_rate_threshold;
+  if ((spawning && r->processes > s->process_count_threshold)
+      || r->fork_failures > s->process_spawn_rate_threshold)
+    ADD (verdict (COI_LEVEL_CRITICAL, "fork-bomb", "processes multiply without bound"));
+  else if (r->processes > s->process_count_threshold)
+    ADD (verdict (COI_LEVEL_WARNING, "process-count", "more processes than the threshold"));
+#undef ADD
+  return n;
+}

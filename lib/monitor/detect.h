@@ -1,0 +1,91 @@
+/* The detectors' judgements, free of I/O so they can be tested alone:
+ * destinations, command lines, a process's standard descriptors, and rates.
+ * A verdict with level < 0 means "nothing to report". */
+#ifndef COI_MONITOR_DETECT_H
+#define COI_MONITOR_DETECT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "monitor/guard_spec.h"
+#include "monitor/proc.h"
+#include "monitor/sockdiag.h"
+#include "monitor/threat.h"
+#include "util/error.h"
+
+struct coi_verdict
+{
+  int level;          /* enum coi_level, or -1 */
+  const char *rule;   /* static */
+  const char *reason; /* static */
+};
+
+#define COI_NO_VERDICT ((struct coi_verdict) { -1, NULL, NULL })
+
+enum coi_net_mode
+{
+  COI_NET_OPEN,
+  COI_NET_RESTRICTED,
+  COI_NET_ALLOWLIST,
+};
+
+#define COI_NETVIEW_MAX_ALLOWED 256
+
+/* What the session's network policy allows, as the detectors need it. */
+struct coi_netview
+{
+  enum coi_net_mode mode;
+  uint32_t self;    /* the container's IPv4 (host order), 0 unknown */
+  uint32_t gateway; /* its bridge gateway, 0 unknown */
+  size_t n_allowed;
+  struct
+  {
+    uint32_t net, mask;
+  } allowed[COI_NETVIEW_MAX_ALLOWED];
+};
+
+/* mode NULL = restricted (COI's default); allowed: array of "a.b.c.d[/n]". */
+int coi_netview_init (struct coi_netview *v, const char *mode, json_t *allowed, coi_error_t *err);
+
+/* A connection from the container to dst:dport. */
+struct coi_verdict coi_judge_dest_v4 (const struct coi_netview *v, uint32_t dst, uint16_t dport);
+struct coi_verdict coi_judge_sock (const struct coi_netview *v, const struct coi_sock *s);
+
+/* A command line at exec.  Rule "reverse-shell-pattern" (HIGH) is a
+ * suspicion to confirm by structure; "metadata" is CRITICAL; "env-scan" is
+ * a WARNING. */
+struct coi_verdict coi_judge_cmdline (const char *comm, const char *cmdline, bool stdin_is_pipe);
+
+/* Rule A: a shell or interpreter with an inet socket on fd 0, 1 or 2 that is
+ * connected (or connecting) to a peer: CRITICAL for a remote peer, HIGH for
+ * loopback.  *sock and *fd name the socket.  Sockets not in t are not inet
+ * sockets (unix ones: journald, pipes to a supervisor), so they pass. */
+struct coi_verdict coi_judge_stdio (const struct coi_proc *p, const struct coi_socktab *t,
+                                    const struct coi_sock **sock, int *fd);
+
+/* One poll interval's worth of counters. */
+struct coi_rates
+{
+  double interval_s;
+  uint64_t read_bytes, write_bytes, egress_bytes; /* in the interval */
+  long processes;      /* now */
+  long spawned;        /* processes created in the interval */
+  long fork_failures;  /* forks refused at the pids limit in the interval */
+};
+
+/* Consecutive intervals over a rate threshold: a rate must hold for a while
+ * before it counts, so a burst (a clone, a cache fill) does not pause work. */
+struct coi_rate_state
+{
+  int read_over, write_over, egress_over;
+};
+
+#define COI_RATE_SUSTAIN 3
+
+/* Up to max verdicts into out; returns how many. */
+int coi_judge_rates (const struct coi_monitor_settings *s, struct coi_rate_state *st,
+                     const struct coi_rates *r, struct coi_verdict *out, int max);
+
+#endif
