@@ -193,11 +193,20 @@ static void frame_start_cb (wslay_event_context_ptr ctx,
   struct incus_ws *ws = user;
   ws->frame_is_data = !wslay_is_ctrl_frame (arg->opcode);
   ws->frame_fin = arg->fin;
-  if (!ws->frame_is_data || arg->opcode == WSLAY_CONTINUATION_FRAME)
+  if (!ws->frame_is_data)
     return;
-  ws->msg_kind = arg->opcode == WSLAY_TEXT_FRAME ? INCUS_WS_TEXT : INCUS_WS_BINARY;
-  ws->msg_len = 0;
-  buf_reset (&ws->msg);
+  if (arg->opcode != WSLAY_CONTINUATION_FRAME)
+    {
+      ws->msg_kind = arg->opcode == WSLAY_TEXT_FRAME ? INCUS_WS_TEXT : INCUS_WS_BINARY;
+      ws->msg_len = 0;
+      buf_reset (&ws->msg);
+    }
+  /* Refuse on the announced length rather than after buffering it. */
+  if (ws->msg_limit && !ws->failed && arg->payload_length > ws->msg_limit - ws->msg.len)
+    {
+      coi_error_make (ws->err, EFBIG, "websocket: message larger than %zu bytes", ws->msg_limit);
+      ws->failed = true;
+    }
 }
 
 static void frame_chunk_cb (wslay_event_context_ptr ctx,
