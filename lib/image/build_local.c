@@ -1,0 +1,252 @@
+/* The image without an image server: debootstrap, the recipe in a chroot,
+ * tar and import.  Two cache layers under /var/cache/coi: the bare
+ * debootstrap tree, and the configured tree keyed by the recipe. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "image/build_private.h"
+#include "image/cache.h"
+#include "image/mirror.h"
+#include "image/recipe.h"
+#include "image/run.h"
+#include "image/tarball.h"
+#include "incus/image.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+/* The runtime mounts its own file systems here: store them empty. */
+static const char *const skip_contents[] = { "dev", "proc", "sys", "run", NULL };
+
+static int run_logged (struct coi_build *b, const char *const *argv, const char *const *env,
+                       const char *chroot_dir, coi_error_t *err)
+{
+  struct coi_run r = { .argv = argv, .env = env, .chroot_dir = chroot_dir, .log_fd = b->log_fd,
+                       .progress_prefix = "--- ", .echo_all = b->verbose };
+  return coi_run (&r, err);
+}
+
+static int make_debootstrap (struct coi_build *b, struct coi_cache *cache, const char *key,
+                             coi_error_t *err)
+{
+  _cleanup_free_ char *mirror = NULL, *tree = coi_cache_layer_path (cache, "debootstrap", key);
+  _cleanup_free_ char *partial = NULL;
+  if (tree == NULL || asprintf (&partial, "%s.partial", tree) < 0)
+    return coi_error_errno (err, ENOMEM, "debootstrap");
+  if (coi_debian_mirror (COI_IMAGE_SUITE, &mirror, err) < 0)
+    return -1;
+  coi_progress_step (&b->progress, "debootstrap %s from %s (a few minutes on a first build)",
+                     COI_IMAGE_SUITE, mirror);
+  if (coi_rm_tree (partial, err) < 0)
+    return -1;
+  const char *argv[16];
+  size_t n = 0;
+  argv[n++] = "debootstrap";
+  for (const char *const *o = coi_debootstrap_options; *o && n < 12; o++)
+    argv[n++] = *o;
+  argv[n++] = COI_IMAGE_SUITE;
+  argv[n++] = partial;
+  argv[n++] = mirror;
+  argv[n] = NULL;
+  if (run_logged (b, argv, NULL, NULL, err) < 0)
+    {
+      coi_error_set_hint (err, "is debootstrap installed and the mirror reachable? (scripts/coi-up.sh installs it)");
+      return -1;
+    }
+  if (coi_cache_commit (cache, "debootstrap", key, partial, err) < 0
+      || coi_cache_prune (cache, "debootstrap", key, err) < 0)
+    return -1;
+  coi_progress_done (&b->progress, "%s", tree);
+  return 0;
+}
+
+/* The host's resolver, so that the recipe reaches the mirror and registry;
+ * the recipe replaces it with systemd-resolved's stub at its end. */
+static int copy_resolv_conf (const char *root, coi_error_t *err)
+{
+  _cleanup_free_ char *data = NULL, *dst = NULL;
+  size_t len = 0;
+  if (coi_read_file ("/etc/resolv.conf", 64 * 1024, &data, &len, err) < 0)
+    return -1;
+  if (asprintf (&dst, "%s/etc/resolv.conf", root) < 0)
+    return coi_error_errno (err, ENOMEM, "copy resolv.conf");
+  /* It may be a symlink in the tree: replace it, never write through it. */
+  if (unlink (dst) < 0 && errno != ENOENT)
+    return coi_error_errno (err, errno, "replace %s", dst);
+  _cleanup_close_ int fd = open (dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0 || coi_write_all (fd, data, len) < 0)
+    return coi_error_errno (err, errno, "write %s", dst);
+  return 0;
+}
+
+static int configure_tree (struct coi_build *b, struct coi_cache *cache, const char *dkey,
+                           const char *rkey, coi_error_t *err)
+{
+  _cleanup_free_ char *base = coi_cache_layer_path (cache, "debootstrap", dkey);
+  _cleanup_free_ char *tree = coi_cache_layer_path (cache, "rootfs", rkey);
+  _cleanup_free_ char *partial = NULL;
+  if (base == NULL || tree == NULL || asprintf (&partial, "%s.partial", tree) < 0)
+    return coi_error_errno (err, ENOMEM, "configure the image tree");
+
+  coi_progress_step (&b->progress, "copy the base tree");
+  if (coi_rm_tree (partial, err) < 0)
+    return -1;
+  const char *cp[] = { "cp", "-a", "--reflink=auto", base, partial, NULL };
+  if (run_logged (b, cp, NULL, NULL, err) < 0)
+    return -1;
+  coi_progress_done (&b->progress, "%s", partial);
+
+  coi_progress_step (&b->progress, "configure the tree (the recipe in a chroot)");
+  if (coi_stage_write_tree (&b->stage, partial, err) < 0 || copy_resolv_conf (partial, err) < 0)
+    return -1;
+  _cleanup_strv_ char **env = coi_build_recipe_env ("chroot", err);
+  if (env == NULL)
+    return -1;
+  const char *argv[] = { "/bin/bash", COI_PROVISION_PATH, NULL };
+  if (run_logged (b, argv, (const char *const *) env, partial, err) < 0)
+    return coi_error_prefix (err, "the image recipe");
+  if (coi_cache_commit (cache, "rootfs", rkey, partial, err) < 0
+      || coi_cache_prune (cache, "rootfs", rkey, err) < 0)
+    return -1;
+  coi_progress_done (&b->progress, "%s", tree);
+  return 0;
+}
+
+/* Incus renders these at instance creation: each container gets its own
+ * host name instead of the build's. */
+static const char hostname_tpl[] = "{{ container.name }}\n";
+static const char hosts_tpl[] = "127.0.0.1 localhost\n"
+                                "127.0.1.1 {{ container.name }}\n"
+                                "::1 localhost ip6-localhost ip6-loopback\n"
+                                "ff02::1 ip6-allnodes\n"
+                                "ff02::2 ip6-allrouters\n";
+
+static char *metadata_yaml (const struct coi_build *b, const char *rkey)
+{
+  char *y = NULL;
+  if (asprintf (&y,
+                "architecture: %s\n"
+                "creation_date: %lld\n"
+                "properties:\n"
+                "  description: coi agent image (Debian %s; Claude Code, Node.js, tmux), built %s\n"
+                "  os: debian\n"
+                "  release: %s\n"
+                "  variant: coi\n"
+                "  coi.recipe: \"%s\"\n"
+                "templates:\n"
+                "  /etc/hostname:\n"
+                "    when: [create, copy]\n"
+                "    template: hostname.tpl\n"
+                "  /etc/hosts:\n"
+                "    when: [create, copy]\n"
+                "    template: hosts.tpl\n",
+                coi_host_arch (), (long long) time (NULL), COI_IMAGE_SUITE, b->stamp,
+                COI_IMAGE_SUITE, rkey) < 0)
+    return NULL;
+  return y;
+}
+
+static int write_meta_tar (int fd, const char *yaml, coi_error_t *err)
+{
+  struct coi_tar *t = NULL;
+  if (coi_tar_open (&t, fd, err) < 0)
+    return -1;
+  if (coi_tar_add_file (t, "metadata.yaml", yaml, strlen (yaml), 0644, err) < 0
+      || coi_tar_add_file (t, "templates/hostname.tpl", hostname_tpl, strlen (hostname_tpl), 0644, err) < 0
+      || coi_tar_add_file (t, "templates/hosts.tpl", hosts_tpl, strlen (hosts_tpl), 0644, err) < 0)
+    {
+      coi_tar_free (t);
+      return -1;
+    }
+  return coi_tar_finish (t, err);
+}
+
+static int write_rootfs_tar (int fd, const char *tree, coi_error_t *err)
+{
+  struct coi_tar *t = NULL;
+  if (coi_tar_open (&t, fd, err) < 0)
+    return -1;
+  if (coi_tar_add_tree (t, tree, ".", skip_contents, err) < 0)
+    {
+      coi_tar_free (t);
+      return -1;
+    }
+  return coi_tar_finish (t, err);
+}
+
+/* An unlinked temporary file in the cache directory (it can be large). */
+static int scratch_file (struct coi_cache *cache, coi_error_t *err)
+{
+  int fd = open (cache->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return coi_error_errno (err, errno, "create a temporary file in %s", cache->dir);
+  return fd;
+}
+
+static int import_tree (struct coi_build *b, struct coi_cache *cache, const char *rkey,
+                        char **fingerprint, coi_error_t *err)
+{
+  _cleanup_free_ char *tree = coi_cache_layer_path (cache, "rootfs", rkey);
+  _cleanup_free_ char *yaml = metadata_yaml (b, rkey);
+  if (tree == NULL || yaml == NULL)
+    return coi_error_errno (err, ENOMEM, "import the image");
+
+  coi_progress_step (&b->progress, "tar the tree");
+  _cleanup_close_ int meta = scratch_file (cache, err);
+  if (meta < 0 || write_meta_tar (meta, yaml, err) < 0)
+    return -1;
+  _cleanup_close_ int rootfs = scratch_file (cache, err);
+  if (rootfs < 0 || write_rootfs_tar (rootfs, tree, err) < 0)
+    return -1;
+  struct stat st;
+  if (fstat (rootfs, &st) < 0)
+    return coi_error_errno (err, errno, "tar the tree");
+  coi_progress_done (&b->progress, "%.0f MiB", (double) st.st_size / 1048576.0);
+  if (lseek (meta, 0, SEEK_SET) < 0 || lseek (rootfs, 0, SEEK_SET) < 0)
+    return coi_error_errno (err, errno, "import the image");
+
+  coi_progress_step (&b->progress, "import into Incus as '%s'", b->versioned);
+  const char *const aliases[] = { b->versioned, NULL };
+  struct incus_image_import in = { .meta_fd = meta, .rootfs_fd = rootfs,
+                                   .filename = "coi.tar", .aliases = aliases };
+  if (incus_image_import (b->c, &in, fingerprint, err) < 0)
+    return -1;
+  coi_progress_done (&b->progress, "fingerprint %.12s", *fingerprint);
+  return 0;
+}
+
+int coi_build_local (struct coi_build *b, char **fingerprint, coi_error_t *err)
+{
+  char dkey[17], rkey[17];
+  if (geteuid () != 0)
+    {
+      coi_error_make (err, EPERM, "debootstrap and chroot need root");
+      coi_error_set_hint (err, "run coi build as root (sudo), or use --base with an image server");
+      return -1;
+    }
+  if (coi_recipe_key ("debootstrap", NULL, dkey, err) < 0
+      || coi_recipe_key ("rootfs", &b->stage, rkey, err) < 0)
+    return -1;
+
+  __attribute__ ((cleanup (coi_cache_close))) struct coi_cache cache = { .lock_fd = -1 };
+  if (coi_cache_open (&cache, err) < 0)
+    return -1;
+  if (coi_cache_fresh (&cache, "rootfs", rkey))
+    fprintf (stderr, "==> using the cached tree %s/rootfs-%s\n", cache.dir, rkey);
+  else
+    {
+      if (coi_cache_fresh (&cache, "debootstrap", dkey))
+        fprintf (stderr, "==> using the cached debootstrap tree %s/debootstrap-%s\n", cache.dir,
+                 dkey);
+      else if (make_debootstrap (b, &cache, dkey, err) < 0)
+        return -1;
+      if (configure_tree (b, &cache, dkey, rkey, err) < 0)
+        return -1;
+    }
+  return import_tree (b, &cache, rkey, fingerprint, err);
+}
