@@ -40,15 +40,14 @@ static bool may_admin_net (void)
   return (d[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32))) != 0;
 }
 
-static int nft_check (coi_error_t *err)
+static int nft_check (void *h, coi_error_t *err)
 {
-  _cleanup_nft_ struct coi_nft *n = NULL;
   _cleanup_error_ coi_error_t e = NULL;
   int r;
   if (!may_admin_net ())
     r = coi_error_make (&e, EPERM, "no CAP_NET_ADMIN");
   else
-    r = coi_nft_open (&n, &e) < 0 ? -1 : ensure_base (n, &e);
+    r = ensure_base (h, &e);
   if (r == 0)
     return 0;
   if (e->status != EPERM)
@@ -66,15 +65,12 @@ static int nft_check (coi_error_t *err)
 
 /* One transaction.  The base is created only when the table is missing,
  * so the usual apply or teardown costs exactly one kernel commit. */
-static int run_rendered (char *batch, bool create_base, coi_error_t *err)
+static int run_rendered (struct coi_nft *n, char *batch, bool create_base, coi_error_t *err)
 {
   _cleanup_free_ char *b = batch;
-  _cleanup_nft_ struct coi_nft *n = NULL;
   _cleanup_error_ coi_error_t e = NULL;
   if (b == NULL)
     return coi_error_errno (err, ENOMEM, "nftables: cannot render rules");
-  if (coi_nft_open (&n, err) < 0)
-    return -1;
   if (coi_nft_run (n, b, &e) == 0)
     return 0;
   if (e->status == ENOENT && !create_base)
@@ -90,45 +86,41 @@ static int run_rendered (char *batch, bool create_base, coi_error_t *err)
   return coi_nft_run (n, b, err);
 }
 
-static int nft_apply (const struct coi_net_target *t, const struct coi_net_policy *p,
+static int nft_apply (void *h, const struct coi_net_target *t, const struct coi_net_policy *p,
                       coi_error_t *err)
 {
   if (!coi_net_container_name_ok (t->container))
     return coi_error_make (err, EINVAL, "invalid container name '%s'", t->container);
-  return run_rendered (coi_nft_render_apply (t, p), true, err);
+  return run_rendered (h, coi_nft_render_apply (t, p), true, err);
 }
 
-static int nft_teardown (uint32_t addr, coi_error_t *err)
+static int nft_teardown (void *h, uint32_t addr, coi_error_t *err)
 {
-  return run_rendered (coi_nft_render_teardown (addr), false, err);
+  return run_rendered (h, coi_nft_render_teardown (addr), false, err);
 }
 
-static int nft_allow_learned (uint32_t session_addr, uint32_t a, const struct coi_port_list *ports,
-                              unsigned timeout_s, coi_error_t *err)
+static int nft_allow_learned (void *h, uint32_t session_addr, uint32_t a,
+                              const struct coi_port_list *ports, unsigned timeout_s, coi_error_t *err)
 {
   _cleanup_free_ char *b = coi_nft_render_dynamic (session_addr, a, ports, timeout_s);
-  _cleanup_nft_ struct coi_nft *n = NULL;
   if (b == NULL)
     return coi_error_errno (err, ENOMEM, "nftables: cannot render rules");
   /* No ensure_base: a missing session set means the session is gone, and
    * the add must fail rather than recreate anything. */
-  if (coi_nft_open (&n, err) < 0)
-    return -1;
-  return coi_nft_run (n, b, err);
+  return coi_nft_run (h, b, err);
 }
 
 /* The owner is read from the comment of the session's sa_ set: libnftables
  * 1.0.6 does not put chain comments into its JSON.  A c_ chain without that
  * set (a partial leftover) is reported with an empty owner. */
-static int nft_foreach_session (int (*fn) (uint32_t addr, const char *owner, void *data),
+static int nft_foreach_session (void *h, int (*fn) (uint32_t addr, const char *owner, void *data),
                                 void *data, coi_error_t *err)
 {
-  _cleanup_nft_ struct coi_nft *n = NULL;
   _cleanup_json_ json_t *arr = NULL;
   _cleanup_json_ json_t *owners = json_object ();
   if (owners == NULL)
     return coi_error_errno (err, ENOMEM, "nftables");
-  if (coi_nft_open (&n, err) < 0 || coi_nft_list_json (n, "list table inet " COI_NFT_TABLE, &arr, err) < 0)
+  if (coi_nft_list_json (h, "list table inet " COI_NFT_TABLE, &arr, err) < 0)
     return -1;
   size_t i;
   json_t *item;
@@ -158,11 +150,34 @@ static int nft_foreach_session (int (*fn) (uint32_t addr, const char *owner, voi
   return 0;
 }
 
+static int nft_open (void **h, coi_error_t *err)
+{
+  struct coi_nft *n = NULL;
+  if (coi_nft_open (&n, err) < 0)
+    return -1;
+  *h = n;
+  return 0;
+}
+
+static void nft_close (void *h)
+{
+  coi_nft_free (h);
+}
+
 const struct coi_net_backend_ops coi_net_backend_nft = {
   .name = "nftables",
+  .open = nft_open,
+  .close = nft_close,
   .check = nft_check,
   .apply = nft_apply,
   .teardown = nft_teardown,
   .allow_learned = nft_allow_learned,
   .foreach_session = nft_foreach_session,
 };
+
+int coi_net_backend_open (struct coi_net_backend *b, coi_error_t *err)
+{
+  b->ops = &coi_net_backend_nft;
+  b->h = NULL;
+  return b->ops->open (&b->h, err);
+}

@@ -40,7 +40,7 @@ struct pending
 struct coi_dns_filter
 {
   struct coi_dns_filter_config cfg;
-  const struct coi_net_backend_ops *ops;
+  struct coi_net_backend backend; /* one handle for the filter's life */
   int fd;
   struct pending pend[MAX_PENDING];
 };
@@ -82,11 +82,18 @@ int coi_dns_filter_open (const struct coi_dns_filter_config *cfg, struct coi_dns
     f->cfg.min_ttl = 30;
   if (f->cfg.max_ttl == 0)
     f->cfg.max_ttl = 86400;
+  if (f->cfg.set_addr == 0)
+    f->cfg.set_addr = f->cfg.client_addr;
   if (f->cfg.upstream_timeout_ms == 0)
     f->cfg.upstream_timeout_ms = 3000;
-  f->ops = &coi_net_backend_nft;
   for (size_t i = 0; i < MAX_PENDING; i++)
     f->pend[i].fd = -1;
+  if (coi_net_backend_open (&f->backend, err) < 0)
+    {
+      f->fd = -1;
+      coi_dns_filter_free (f);
+      return -1;
+    }
   f->fd = socket (AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   struct sockaddr_in sa = sin_of (cfg->listen_addr, cfg->listen_port);
   if (f->fd < 0 || bind (f->fd, (struct sockaddr *) &sa, sizeof sa) < 0)
@@ -118,6 +125,7 @@ void coi_dns_filter_free (struct coi_dns_filter *f)
     pending_clear (&f->pend[i]);
   if (f->fd >= 0)
     close (f->fd);
+  cleanup_net_backendp (&f->backend);
   free (f);
 }
 
@@ -292,8 +300,9 @@ static int learn_a (uint32_t addr, uint32_t ttl, void *data)
   const struct coi_dns_filter_config *c = &l->f->cfg;
   unsigned t = ttl < c->min_ttl ? c->min_ttl : ttl > c->max_ttl ? c->max_ttl : ttl;
   _cleanup_error_ coi_error_t err = NULL;
-  if (l->f->ops->allow_learned (c->client_addr, addr, l->p->all_ports ? NULL : &l->p->ports, t,
-                                &err) < 0)
+  const struct coi_net_backend *b = &l->f->backend;
+  if (b->ops->allow_learned (b->h, c->set_addr, addr, l->p->all_ports ? NULL : &l->p->ports, t, &err)
+      < 0)
     {
       l->failed = 1;
       if (c->log_fd >= 0)

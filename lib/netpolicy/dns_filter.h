@@ -21,7 +21,8 @@ struct coi_dns_filter_config
 {
   uint32_t listen_addr;   /* the bridge gateway */
   uint16_t listen_port;
-  uint32_t client_addr;   /* the container: anything else is ignored; keys the nft sets */
+  uint32_t client_addr;   /* the container: anything else is ignored */
+  uint32_t set_addr;      /* keys the nft sets; 0: client_addr (benchmarks use another) */
   uint32_t upstream_addr;
   uint16_t upstream_port; /* 0: 53 */
   const struct coi_net_policy *policy;

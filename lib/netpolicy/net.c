@@ -22,14 +22,8 @@ struct coi_net_session
 {
   struct coi_net_target target;
   const struct coi_net_policy *policy;
-  const struct coi_net_backend_ops *ops;
   char host_name[16];
 };
-
-static const struct coi_net_backend_ops *backend (void)
-{
-  return &coi_net_backend_nft;
-}
 
 uint16_t coi_net_dns_port (uint32_t addr, const struct coi_ipv4_net *subnet)
 {
@@ -47,7 +41,6 @@ static int session_new (const struct coi_net_policy *p, const char *container,
   if (s == NULL)
     return coi_error_errno (err, ENOMEM, "network session");
   s->policy = p;
-  s->ops = backend ();
   strcpy (s->target.container, container); /* length checked by the caller */
   s->target.addr = addr;
   s->target.gateway = b->gateway;
@@ -69,10 +62,13 @@ static int check_inputs (const struct coi_net_policy *p, const char *container, 
     return coi_error_make (err, EINVAL, "invalid container name '%s'", container ? container : "");
   if (coi_net_policy_validate (p, err) < 0)
     return -1;
+  if (p->mode == COI_NET_OPEN)
+    return 0;
   /* Fail before anything is created: never an unfiltered filtered session. */
-  if (p->mode != COI_NET_OPEN && backend ()->check (err) < 0)
+  _cleanup_net_backend_ struct coi_net_backend b = { 0 };
+  if (coi_net_backend_open (&b, err) < 0)
     return -1;
-  return 0;
+  return b.ops->check (b.h, err);
 }
 
 int coi_net_prepare (struct incus_client *c, const struct coi_net_policy *p, const char *container,
@@ -151,16 +147,17 @@ out:
 int coi_net_apply_policy (struct coi_net_session *s, const struct coi_net_policy *p,
                           coi_error_t *err)
 {
-  if (p->mode != COI_NET_OPEN && s->ops->check (err) < 0)
+  _cleanup_net_backend_ struct coi_net_backend b = { 0 };
+  if (coi_net_policy_validate (p, err) < 0 || coi_net_backend_open (&b, err) < 0)
     return -1;
-  if (coi_net_policy_validate (p, err) < 0)
+  if (p->mode != COI_NET_OPEN && b.ops->check (b.h, err) < 0)
     return -1;
   if (p->mode == COI_NET_ALLOWLIST && s->target.dns_port == 0)
     return coi_error_make (err, ERANGE, "no DNS filter port for this address");
   _cleanup_net_lock_ int lock = coi_net_lock (err);
   if (lock < 0)
     return -1;
-  if (s->ops->apply (&s->target, p, err) < 0)
+  if (b.ops->apply (b.h, &s->target, p, err) < 0)
     {
       /* In open mode a leftover from an earlier owner of the address only
        * restricts more; without privileges we cannot remove it, so say so. */
@@ -212,8 +209,10 @@ int coi_net_teardown (const char *container, coi_error_t *err)
 {
   if (!coi_net_container_name_ok (container))
     return coi_error_make (err, EINVAL, "invalid container name '%s'", container ? container : "");
-  const struct coi_net_backend_ops *ops = backend ();
+  _cleanup_net_backend_ struct coi_net_backend b = { 0 };
   struct owned o = { .container = container };
+  if (coi_net_backend_open (&b, err) < 0)
+    return -1;
   _cleanup_net_lock_ int lock = coi_net_lock (err);
   if (lock < 0)
     return -1;
@@ -221,7 +220,7 @@ int coi_net_teardown (const char *container, coi_error_t *err)
     return -1;
   /* The backend's own record finds sessions whose reservation is gone. */
   _cleanup_error_ coi_error_t list_err = NULL;
-  if (ops->foreach_session (collect_owned, &o, &list_err) < 0 && list_err->status != EPERM)
+  if (b.ops->foreach_session (b.h, collect_owned, &o, &list_err) < 0 && list_err->status != EPERM)
     {
       *err = list_err;
       list_err = NULL;
@@ -229,7 +228,7 @@ int coi_net_teardown (const char *container, coi_error_t *err)
     }
   for (size_t i = 0; i < o.n; i++)
     {
-      if (list_err == NULL && ops->teardown (o.addrs[i], err) < 0)
+      if (list_err == NULL && b.ops->teardown (b.h, o.addrs[i], err) < 0)
         return coi_error_prefix (err, "network teardown of '%s'", container);
       if (coi_net_release (o.addrs[i], container, err) < 0)
         return -1;
@@ -240,7 +239,7 @@ int coi_net_teardown (const char *container, coi_error_t *err)
 struct orphan_scan
 {
   struct incus_client *c;
-  const struct coi_net_backend_ops *ops;
+  struct coi_net_backend *b;
   coi_error_t *err;
   int removed;
 };
@@ -277,7 +276,7 @@ static int orphan_session (uint32_t addr, const char *owner, void *data)
   int r = still_owned (o->c, addr, owner, o->err);
   if (r != 0)
     return r < 0 ? -1 : 0;
-  if (o->ops->teardown (addr, o->err) < 0)
+  if (o->b->ops->teardown (o->b->h, addr, o->err) < 0)
     return -1;
   o->removed++;
   return 0;
@@ -296,11 +295,14 @@ static int orphan_reservation (uint32_t addr, const char *owner, time_t mtime, v
 
 int coi_net_clean_orphans (struct incus_client *c, coi_error_t *err)
 {
-  struct orphan_scan o = { .c = c, .ops = backend (), .err = err };
+  _cleanup_net_backend_ struct coi_net_backend b = { 0 };
+  struct orphan_scan o = { .c = c, .b = &b, .err = err };
+  if (coi_net_backend_open (&b, err) < 0)
+    return -1;
   _cleanup_net_lock_ int lock = coi_net_lock (err);
   if (lock < 0)
     return -1;
-  if (o.ops->foreach_session (orphan_session, &o, err) < 0)
+  if (b.ops->foreach_session (b.h, orphan_session, &o, err) < 0)
     return coi_error_prefix (err, "cleaning orphaned network rules");
   if (coi_net_reservations_foreach (orphan_reservation, &o, err) < 0)
     return coi_error_prefix (err, "cleaning orphaned address reservations");
