@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "incus/client_private.h"
@@ -60,6 +61,8 @@ int incus_client_open_endpoint (struct incus_client **out, const struct incus_en
       incus_client_free (c);
       return coi_error_errno (err, ENOMEM, "open Incus client");
     }
+  const char *trace = getenv ("COI_TIMING_DEBUG");
+  c->trace = trace && *trace && strcmp (trace, "0") != 0;
   c->curl = curl_easy_init ();
   if (c->curl == NULL)
     {
@@ -199,6 +202,21 @@ int incus_client_transport_error (struct incus_client *c, CURLcode rc, const cha
                          c->ep.name ? c->ep.name : "?", c->ep.url, why);
 }
 
+/* COI_TIMING_DEBUG=1: one stderr line per API call, for counting and timing
+ * what a command costs (COI has the same switch). */
+void incus_client_trace (struct incus_client *c, const char *method, const char *path,
+                         struct timespec t0)
+{
+  if (!c->trace)
+    return;
+  struct timespec t1;
+  clock_gettime (CLOCK_MONOTONIC, &t1);
+  double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+  c->calls++;
+  fprintf (stderr, "coi: api #%u at %.3f s: %s %s %.1f ms\n", c->calls,
+           t0.tv_sec + t0.tv_nsec / 1e9, method, path, ms);
+}
+
 static size_t collect_cb (char *ptr, size_t size, size_t nmemb, void *userdata)
 {
   struct buf *b = userdata;
@@ -258,7 +276,10 @@ int incus_request (struct incus_client *c, const char *method, const char *path,
   if (hdrs)
     curl_easy_setopt (h, CURLOPT_HTTPHEADER, hdrs);
 
+  struct timespec t0;
+  clock_gettime (CLOCK_MONOTONIC, &t0);
   CURLcode rc = curl_easy_perform (h);
+  incus_client_trace (c, method, path, t0);
   curl_slist_free_all (hdrs);
   curl_easy_setopt (h, CURLOPT_ERRORBUFFER, NULL);
   if (rc != CURLE_OK)

@@ -3,6 +3,8 @@
 #define COI_INCUS_CLIENT_PRIVATE_H
 
 #include <curl/curl.h>
+#include <stdbool.h>
+#include <time.h>
 
 #include "incus/client.h"
 
@@ -11,7 +13,12 @@ struct incus_client
   struct incus_endpoint ep;
   char *project;
   CURL *curl; /* kept for connection reuse across calls */
+  bool trace; /* COI_TIMING_DEBUG */
+  unsigned calls;
 };
+
+void incus_client_trace (struct incus_client *c, const char *method, const char *path,
+                         struct timespec t0);
 
 char *incus_client_url (struct incus_client *c, const char *path);
 int incus_client_setup_handle (struct incus_client *c, CURL *h);

@@ -153,7 +153,10 @@ int incus_file_stat (struct incus_client *c, const char *inst, const char *path,
   curl_easy_setopt (h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt (h, CURLOPT_HEADERFUNCTION, head_header_cb);
   curl_easy_setopt (h, CURLOPT_HEADERDATA, &hs);
+  struct timespec t0;
+  clock_gettime (CLOCK_MONOTONIC, &t0);
   CURLcode rc = curl_easy_perform (h);
+  incus_client_trace (c, "HEAD", path, t0);
   curl_easy_setopt (h, CURLOPT_ERRORBUFFER, NULL);
   if (rc != CURLE_OK)
     return incus_client_transport_error (c, rc, errbuf, err);

@@ -150,7 +150,10 @@ int incus_raw_request (struct incus_client *c, struct incus_raw *req, coi_error_
     }
   curl_easy_setopt (h, CURLOPT_CUSTOMREQUEST, req->method);
 
+  struct timespec t0;
+  clock_gettime (CLOCK_MONOTONIC, &t0);
   CURLcode rc = curl_easy_perform (h);
+  incus_client_trace (c, req->method, req->path, t0);
   curl_slist_free_all (hdrs);
   curl_easy_setopt (h, CURLOPT_ERRORBUFFER, NULL);
   long status = 0;

@@ -274,7 +274,10 @@ static int open_begin (struct incus_client *c, const char *path, struct ws_openi
       || curl_easy_setopt (o->h, CURLOPT_CONNECT_ONLY, 1L) != CURLE_OK
       || curl_easy_setopt (o->h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK)
     return coi_error_make (err, 0, "websocket: cannot set up the connection");
+  struct timespec t0;
+  clock_gettime (CLOCK_MONOTONIC, &t0);
   CURLcode rc = curl_easy_perform (o->h);
+  incus_client_trace (c, "WS", o->url, t0);
   curl_easy_setopt (o->h, CURLOPT_ERRORBUFFER, NULL);
   if (rc != CURLE_OK)
     return incus_client_transport_error (c, rc, errbuf, err);

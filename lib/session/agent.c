@@ -10,6 +10,7 @@
 
 #include "incus/exec.h"
 #include "incus/files.h"
+#include "incus/instance.h"
 #include "session/session.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
@@ -202,37 +203,73 @@ int coi_agent_run_direct (struct incus_client *c, const char *container,
   return 0;
 }
 
-/* Boot finished (systemd "running" or "degraded") means /tmp has been
- * cleaned (a tmux socket made earlier would vanish) and DHCP has run.  An
- * image without systemd is ready as soon as exec works. */
-int coi_session_wait_ready (struct incus_client *c, const char *container, int timeout_ms,
-                            coi_error_t *err)
+/* Ready means eth0 has its address: networkd runs after sysinit.target,
+ * so by then /tmp has been cleaned (a tmux socket made earlier would
+ * vanish) and the network works.  One exec waits for it inside the
+ * container, where polling is cheap; an image without the tools falls back
+ * to polling the instance state from here. */
+static const char wait_script[] =
+    "until ip -4 -o addr show dev eth0 2>/dev/null | grep -q ' inet '; do sleep 0.02; done";
+
+static long elapsed_ms (const struct timespec *start)
 {
-  char secs[16];
-  snprintf (secs, sizeof secs, "%d", timeout_ms / 1000 > 0 ? timeout_ms / 1000 : 1);
-  const char *argv[] = { "timeout", secs, "systemctl", "is-system-running", "--wait", NULL };
-  struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
-  o.argv = argv;
-  struct timespec start, now;
-  clock_gettime (CLOCK_MONOTONIC, &start);
+  struct timespec now;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+static int poll_state (struct incus_client *c, const char *container, int timeout_ms,
+                       const struct timespec *start, coi_error_t *err)
+{
   for (;;)
     {
       _cleanup_error_ coi_error_t e = NULL;
-      _cleanup_buf_ struct buf out = { .limit = 4096 };
-      int code = -1;
-      if (incus_exec_capture (c, container, &o, &out, NULL, &code, &e) == 0)
+      _cleanup_json_ json_t *state = NULL;
+      if (incus_instance_state (c, container, &state, &e) == 0)
         {
-          const char *state = out.data ? out.data : "";
-          if (code == INCUS_EXEC_NOT_FOUND || strncmp (state, "running", 7) == 0
-              || strncmp (state, "degraded", 8) == 0)
+          if (incus_state_ipv4 (state, "eth0"))
             return 0;
+          if (json_object_get (json_object_get (state, "network"), "eth0") == NULL
+              && json_integer_value (json_object_get (state, "pid")) > 0)
+            return 0; /* no network to wait for */
         }
-      clock_gettime (CLOCK_MONOTONIC, &now);
-      long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-      if (elapsed >= timeout_ms)
-        return coi_error_make (err, ETIMEDOUT, "container %s did not finish booting within %d s%s%s",
+      if (elapsed_ms (start) >= timeout_ms)
+        return coi_error_make (err, ETIMEDOUT, "container %s got no network address within %d s%s%s",
                                container, timeout_ms / 1000, e ? ": " : "", e ? e->msg : "");
       struct timespec pause = { 0, 50 * 1000 * 1000 };
+      nanosleep (&pause, NULL);
+    }
+}
+
+int coi_session_wait_ready (struct incus_client *c, const char *container, int timeout_ms,
+                            coi_error_t *err)
+{
+  struct timespec start;
+  clock_gettime (CLOCK_MONOTONIC, &start);
+  char secs[16];
+  snprintf (secs, sizeof secs, "%d", timeout_ms / 1000 > 0 ? timeout_ms / 1000 : 1);
+  const char *argv[] = { "timeout", secs, "sh", "-c", wait_script, NULL };
+  struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
+  o.argv = argv;
+  for (;;)
+    {
+      _cleanup_error_ coi_error_t e = NULL;
+      int code = -1;
+      if (incus_exec (c, container, &o, &code, &e) == 0)
+        {
+          if (code == 0)
+            return 0;
+          if (code == 124)
+            return coi_error_make (err, ETIMEDOUT, "container %s got no network address within %s s",
+                                   container, secs);
+          if (code == 126 || code == 127)
+            return poll_state (c, container, timeout_ms, &start, err);
+        }
+      /* The exec itself can fail while init is still coming up. */
+      if (elapsed_ms (&start) >= timeout_ms)
+        return coi_error_make (err, ETIMEDOUT, "container %s did not become ready within %d s%s%s",
+                               container, timeout_ms / 1000, e ? ": " : "", e ? e->msg : "");
+      struct timespec pause = { 0, 20 * 1000 * 1000 };
       nanosleep (&pause, NULL);
     }
 }

@@ -114,4 +114,77 @@ like "list: shows the session" "$list" "\"name\": \"$name\""
 "$COI" kill --force "$name" >/dev/null 2>&1
 is "kill: container gone" "$(containers)" ""
 
+# --- persistent: kept after the command, reused by its slot ---------------------
+unset COI_USE_DUMMY
+"$COI" run --image "$IMAGE" --persistent -- touch /home/code/marker >/dev/null 2>&1
+is "persistent: container kept after run" "$(containers)" "$(incus list -c n --format csv '^coit-' | sort | tr '\n' ' ')"
+pname=$(incus list -c n --format csv '^coit-' | head -1)
+like "persistent: one container exists" "$pname" "coit-"
+out=$("$COI" run --image "$IMAGE" --persistent --slot 1 -- ls /home/code/marker 2>/dev/null)
+is "persistent: the same container is reused (its files are there)" "$out" /home/code/marker
+"$COI" kill --force "$pname" >/dev/null 2>&1
+is "persistent: kill removes it" "$(containers)" ""
+
+# --- signals: SIGTERM/SIGINT run the normal cleanup ---------------------------
+rules_before=$(nft -a list table inet coi 2>/dev/null | grep -c 'ip saddr' || true)
+"$COI" run --image "$IMAGE" -- sh -c 'touch running; sleep 60' >/dev/null 2>&1 &
+runpid=$!
+for i in $(seq 1 150); do [ -e running ] && break; sleep 0.1; done
+check "signals: the command started" test -e running
+kill -TERM $runpid
+wait $runpid; rc=$?
+is "signals: coi run exits 128+SIGTERM" "$rc" 143
+is "signals: container removed after SIGTERM" "$(containers)" ""
+rm -f running
+
+"$COI" run --image "$IMAGE" -- sh -c 'touch running; sleep 60' >/dev/null 2>&1 &
+runpid=$!
+for i in $(seq 1 150); do [ -e running ] && break; sleep 0.1; done
+kill -INT $runpid
+wait $runpid; rc=$?
+is "signals: coi run exits 128+SIGINT" "$rc" 130
+is "signals: container removed after SIGINT" "$(containers)" ""
+rm -f running
+
+# kill -9 in the middle of a launch: the next `coi clean` removes the leftovers.
+"$COI" run --image "$IMAGE" -- sleep 60 >/dev/null 2>&1 &
+runpid=$!
+for i in $(seq 1 150); do [ -n "$(containers)" ] && break; sleep 0.05; done
+kill -KILL $runpid
+wait $runpid 2>/dev/null
+left=$(containers)
+like "kill -9: a container was left behind" "$left" "coit-"
+"$COI" clean --force >/dev/null 2>&1
+is "kill -9: coi clean removes the leftover container" "$(containers)" ""
+rules_after=$(nft -a list table inet coi 2>/dev/null | grep -c 'ip saddr' || true)
+is "kill -9: no network rules left behind" "$rules_after" "$rules_before"
+
+# --- interactive shell driven through tmux on the host ------------------------
+tmux_wait ()
+{
+  local want=$1 i
+  for i in $(seq 1 300); do
+    tmux capture-pane -p -t coitest 2>/dev/null | grep -q -- "$want" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+tmux kill-session -t coitest 2>/dev/null
+tmux new-session -d -s coitest -x 150 -y 40 "\"$COI\" shell --image $IMAGE --debug; echo COI-EXIT=\$?; sleep 600"
+check "shell: interactive session reaches a prompt" tmux_wait 'code@'
+tmux send-keys -t coitest 'sudo poweroff' Enter
+check "poweroff: coi shell ends when the agent powers the container off" tmux_wait 'COI-EXIT=0'
+like "poweroff: session data saved" "$(tmux capture-pane -p -t coitest)" "Session data saved"
+is "poweroff: container deleted" "$(containers)" ""
+tmux kill-session -t coitest 2>/dev/null
+
+tmux new-session -d -s coitest -x 150 -y 40 "\"$COI\" shell --image $IMAGE --debug; echo COI-EXIT=\$?; sleep 600"
+check "signals: second interactive session reaches a prompt" tmux_wait 'code@'
+shellpid=$(pgrep -f "$COI shell --image $IMAGE --debug" | head -1)
+kill -TERM "$shellpid"
+check "signals: coi shell exits on SIGTERM" tmux_wait 'COI-EXIT='
+like "signals: shell exit code is 128+SIGTERM" "$(tmux capture-pane -p -t coitest)" "COI-EXIT=143"
+is "signals: ephemeral container removed after SIGTERM" "$(containers)" ""
+tmux kill-session -t coitest 2>/dev/null
+
 finish
