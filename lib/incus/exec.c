@@ -39,6 +39,7 @@ struct exec_session
   struct exec_sink sink[EXEC_NFDS];
   bool stdin_open;
   int tty_fd;            /* the local terminal for sizes, or -1 */
+  int stopped_by;        /* a stop signal ended the exec on our side */
 };
 
 /* Closing the sockets, control among them, also stops a command still
@@ -191,6 +192,19 @@ static int on_signal (struct exec_session *s, struct term_signals *sig, coi_erro
   while ((signo = term_signals_next (sig)) > 0)
     {
       struct incus_ws *ctl = s->ws[EXEC_CONTROL];
+      if (s->o->stop_signals && sigismember (s->o->stop_signals, signo) == 1)
+        {
+          if (!s->o->interactive && ctl)
+            {
+              coi_error_t ignored = NULL;
+              if (send_text (ctl, incus_exec_signal_msg (signo), &ignored) < 0)
+                coi_error_release (&ignored);
+            }
+          s->stopped_by = signo;
+          return 0;
+        }
+      if (!s->o->interactive)
+        continue;
       if (signo == SIGWINCH)
         {
           int w, h;
@@ -220,7 +234,7 @@ static int run_loop (struct exec_session *s, struct term_signals *sig, coi_error
     sc[i] = (struct stream_ctx) { s, i };
   bool answered_barrier = false;
 
-  while (!all_ended (s))
+  while (!all_ended (s) && s->stopped_by == 0)
     {
       struct pollfd pf[EXEC_NFDS + 2];
       int map[EXEC_NFDS + 2];
@@ -343,10 +357,18 @@ static int exec_run (struct incus_client *c, const char *instance,
      forwarded rather than lost; opened before raw mode, so that the terminal
      is restored first on the way out. */
   _cleanup_term_signals_ struct term_signals sig = { .fd = -1 };
-  if (o->interactive)
+  if (o->interactive || o->stop_signals)
     {
+      int taken[NSIG + 8];
+      int n = 0;
       static const int forwarded[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT, 0 };
-      if (term_signals_open (&sig, forwarded, err) < 0)
+      for (const int *f = forwarded; *f && o->interactive; f++)
+        taken[n++] = *f;
+      for (int signo = 1; o->stop_signals && signo < NSIG; signo++)
+        if (sigismember (o->stop_signals, signo) == 1)
+          taken[n++] = signo;
+      taken[n] = 0;
+      if (term_signals_open (&sig, taken, err) < 0)
         return coi_error_prefix (err, "exec in %s", instance);
     }
   _cleanup_json_ json_t *op = NULL;
@@ -364,9 +386,17 @@ static int exec_run (struct incus_client *c, const char *instance,
       && incus_ws_send (s.ws[EXEC_STDIN], INCUS_WS_TEXT, "", 0, err) < 0)
     return coi_error_prefix (err, "exec in %s", instance);
 
-  if (run_loop (&s, o->interactive ? &sig : NULL, err) < 0)
+  if (run_loop (&s, sig.fd >= 0 ? &sig : NULL, err) < 0)
     return coi_error_prefix (err, "exec in %s", instance);
   term_raw_leave (&raw);
+  if (o->stopped_by)
+    *o->stopped_by = s.stopped_by;
+  if (s.stopped_by)
+    {
+      /* Our caller ends the container; the command is not waited for. */
+      *exit_code = 128 + s.stopped_by;
+      return 0;
+    }
   if (incus_exec_wait (c, id, exit_code, err) < 0)
     return coi_error_prefix (err, "exec in %s", instance);
   return 0;

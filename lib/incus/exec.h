@@ -7,6 +7,7 @@
 #ifndef COI_INCUS_EXEC_H
 #define COI_INCUS_EXEC_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "incus/client.h"
@@ -27,13 +28,20 @@ struct incus_exec_opts
   int width, height;       /* for interactive; 0 = from the local tty */
   int stdin_fd;            /* -1: no stdin (closed immediately) */
   int stdout_fd, stderr_fd; /* where output is written; -1 = discard */
+  /* Signals that end the exec on our side instead of being forwarded: the
+     caller has cleanup to run (a session's SIGINT/SIGTERM/SIGHUP).  A
+     non-interactive command is sent the signal first.  *stopped_by (may be
+     NULL) receives the signal, and *exit_code is 128 + it. */
+  const sigset_t *stop_signals;
+  int *stopped_by;
 };
 
 /* Defaults: no env, no cwd, server's user, not interactive, all fds -1. */
 #define INCUS_EXEC_OPTS_INIT                                                                  \
   {                                                                                           \
     .argv = NULL, .env = NULL, .cwd = NULL, .uid = -1, .gid = -1, .interactive = false,       \
-    .width = 0, .height = 0, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1                 \
+    .width = 0, .height = 0, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,                \
+    .stop_signals = NULL, .stopped_by = NULL                                                  \
   }
 
 /* Run and wait.  *exit_code is the command's exit status (127 when it does

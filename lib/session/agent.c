@@ -159,45 +159,44 @@ int coi_agent_exec (struct incus_client *c, const char *container, const struct 
   o.stdin_fd = io->stdin_fd;
   o.stdout_fd = io->stdout_fd;
   o.stderr_fd = io->stderr_fd;
+  o.stop_signals = io->stop_signals;
+  o.stopped_by = io->stopped_by;
   return incus_exec (c, container, &o, exit_code, err);
-}
-
-static int run_attached (struct incus_client *c, const char *container,
-                         const struct coi_agent_user *u, const char *const *argv,
-                         const char *const *env, int *exit_code, coi_error_t *err)
-{
-  struct incus_exec_opts o = as_user (u, argv, env);
-  o.interactive = isatty (STDIN_FILENO) && isatty (STDOUT_FILENO);
-  o.stdin_fd = STDIN_FILENO;
-  o.stdout_fd = STDOUT_FILENO;
-  o.stderr_fd = STDERR_FILENO;
-  if (incus_exec (c, container, &o, exit_code, err) < 0)
-    return coi_error_prefix (err, "attach to %s", container);
-  return 0;
 }
 
 int coi_agent_attach (struct incus_client *c, const char *container,
                       const struct coi_agent_user *u, const char *const *env, bool bash,
-                      int *exit_code, coi_error_t *err)
+                      const sigset_t *stop, int *stopped_by, int *exit_code, coi_error_t *err)
 {
   _cleanup_free_ char *sess = NULL;
   if (coi_tmux_session_name (container, &sess, err) < 0)
     return -1;
   const char *tmux_argv[] = { "tmux", "attach-session", "-t", sess, NULL };
   const char *bash_argv[] = { "bash", "-l", NULL };
-  return run_attached (c, container, u, bash ? bash_argv : tmux_argv, env, exit_code, err);
+  struct incus_exec_opts o = as_user (u, bash ? bash_argv : tmux_argv, env);
+  o.interactive = isatty (STDIN_FILENO) && isatty (STDOUT_FILENO);
+  o.stdin_fd = STDIN_FILENO;
+  o.stdout_fd = STDOUT_FILENO;
+  o.stderr_fd = STDERR_FILENO;
+  o.stop_signals = stop;
+  o.stopped_by = stopped_by;
+  if (incus_exec (c, container, &o, exit_code, err) < 0)
+    return coi_error_prefix (err, "attach to %s", container);
+  return 0;
 }
 
 int coi_agent_run_direct (struct incus_client *c, const char *container,
                           const struct coi_agent_user *u, const char *const *argv,
                           const char *const *base_env, const char *const *user_env,
-                          int *exit_code, coi_error_t *err)
+                          const sigset_t *stop, int *stopped_by, int *exit_code, coi_error_t *err)
 {
   struct incus_exec_opts io = INCUS_EXEC_OPTS_INIT;
   io.interactive = isatty (STDIN_FILENO) && isatty (STDOUT_FILENO);
   io.stdin_fd = STDIN_FILENO;
   io.stdout_fd = STDOUT_FILENO;
   io.stderr_fd = STDERR_FILENO;
+  io.stop_signals = stop;
+  io.stopped_by = stopped_by;
   if (coi_agent_exec (c, container, u, argv, base_env, user_env, &io, exit_code, err) < 0)
     return coi_error_prefix (err, "run agent in %s", container);
   return 0;

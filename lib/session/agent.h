@@ -45,15 +45,16 @@ int coi_agent_exec (struct incus_client *c, const char *container, const struct 
                     int *exit_code, coi_error_t *err);
 
 /* Attach the local terminal to the tmux session (or run bash with `bash`).
- * Returns the remote exit code. */
+ * Signals in `stop` (may be NULL) end the attach on our side; *stopped_by
+ * says which.  *exit_code is the remote exit code. */
 int coi_agent_attach (struct incus_client *c, const char *container,
                       const struct coi_agent_user *u, const char *const *env, bool bash,
-                      int *exit_code, coi_error_t *err);
+                      const sigset_t *stop, int *stopped_by, int *exit_code, coi_error_t *err);
 
 /* Run `argv` attached to the local terminal, without tmux. */
 int coi_agent_run_direct (struct incus_client *c, const char *container,
                           const struct coi_agent_user *u, const char *const *argv,
                           const char *const *base_env, const char *const *user_env,
-                          int *exit_code, coi_error_t *err);
+                          const sigset_t *stop, int *stopped_by, int *exit_code, coi_error_t *err);
 
 #endif

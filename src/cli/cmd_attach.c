@@ -95,7 +95,7 @@ COI_HANDLER (cmd_attach)
         }
     }
   int code = 0;
-  if (coi_agent_attach (c, name, &u, (const char *const *) env, o.bash, &code, err) < 0)
+  if (coi_agent_attach (c, name, &u, (const char *const *) env, o.bash, NULL, NULL, &code, err) < 0)
     return -1;
   return o.bash ? code : 0;
 }

@@ -58,6 +58,7 @@ COI_HANDLER (cmd_run)
   struct incus_client *c = NULL;
   _cleanup_strv_ char **env = NULL;
   int code = 1;
+  int stopped_by = 0;
   r = -1;
   if (coi_session_cli_prepare (ctx, &sc, err) < 0 || coi_ctx_client (ctx, &c, err) < 0)
     goto out;
@@ -84,6 +85,8 @@ COI_HANDLER (cmd_run)
     io.stdin_fd = isatty (STDIN_FILENO) ? -1 : STDIN_FILENO;
     io.stdout_fd = STDOUT_FILENO;
     io.stderr_fd = STDERR_FILENO;
+    io.stop_signals = &sc.abort_set;
+    io.stopped_by = &stopped_by;
     fflush (stdout);
     if (coi_agent_exec (c, s.container, &sc.user, cmd, (const char *const *) env,
                         (const char *const *) sc.env, &io, &code, err) < 0)
@@ -93,7 +96,7 @@ COI_HANDLER (cmd_run)
 
 end:
   {
-    int sig = coi_session_cli_aborted (&sc);
+    int sig = stopped_by ? stopped_by : coi_session_cli_aborted (&sc);
     _cleanup_error_ coi_error_t e2 = NULL;
     if (!s.persistent)
       {

@@ -48,6 +48,7 @@ static int run_session (struct coi_ctx *ctx, struct coi_session_cli *sc,
   _cleanup_strv_ char **argv = NULL;
   _cleanup_strv_ char **env = NULL;
   int code = 0;
+  int stopped_by = 0;
   bool agent_started = false;
 
   if (coi_ctx_client (ctx, &c, err) < 0)
@@ -78,8 +79,8 @@ static int run_session (struct coi_ctx *ctx, struct coi_session_cli *sc,
           coi_session_clear (&s);
           return 0;
         }
-      if (coi_agent_attach (c, s.container, &sc->user, (const char *const *) env, false, &code,
-                            err) < 0)
+      if (coi_agent_attach (c, s.container, &sc->user, (const char *const *) env, false,
+                            &sc->abort_set, &stopped_by, &code, err) < 0)
         goto fail;
     }
   else
@@ -88,12 +89,12 @@ static int run_session (struct coi_ctx *ctx, struct coi_session_cli *sc,
         goto fail;
       agent_started = true;
       if (coi_agent_run_direct (c, s.container, &sc->user, (const char *const *) argv,
-                                (const char *const *) env, (const char *const *) sc->env, &code,
-                                err) < 0)
+                                (const char *const *) env, (const char *const *) sc->env,
+                                &sc->abort_set, &stopped_by, &code, err) < 0)
         goto fail;
     }
   {
-    int sig = coi_session_cli_aborted (sc);
+    int sig = stopped_by ? stopped_by : coi_session_cli_aborted (sc);
     int r = coi_session_cli_finish (c, sc, &s, sig != 0, err);
     coi_session_clear (&s);
     if (r < 0)
