@@ -170,7 +170,8 @@ static void test_teardown_and_reuse (void **state)
   assert_int_equal (nt_ctr_start (&b), 0);
   expect (&b, "tcp", "10.77.0.10", "80", true);
   nt_ctr_free (&b);
-  memset (&a, 0, sizeof a); /* A is deleted; its reservation was released */
+  coi_net_session_free (a.s); /* A is deleted; its reservation was released */
+  memset (&a, 0, sizeof a);
   assert_int_equal (rule_count (), base);
 }
 
