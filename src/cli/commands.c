@@ -13,6 +13,7 @@ COI_HANDLER (cmd_clean);
 COI_HANDLER (cmd_info);
 COI_HANDLER (cmd_persist);
 COI_HANDLER (cmd_completion);
+COI_HANDLER (cmd_help);
 extern const struct coi_command coi_container_commands[];
 extern const struct coi_command coi_file_commands[];
 extern const struct coi_command coi_image_commands[];
@@ -25,6 +26,10 @@ extern const struct coi_command coi_profile_commands[];
 extern const struct coi_command coi_validate_commands[];
 extern const struct coi_command coi_schema_commands[];
 
+COI_HANDLER (cmd_supervise);
+COI_HANDLER (cmd_monitor);
+COI_HANDLER (cmd_audit);
+COI_HANDLER (cmd_unfreeze);
 const struct coi_command coi_root_commands[] = {
   { "shell", "Start an interactive session with the AI tool", "[flags]", NULL, cmd_shell, NULL, false },
   { "run", "Run a command in an isolated container", "[flags] [--] COMMAND [ARGS...]", NULL, cmd_run, NULL, false },
@@ -49,6 +54,11 @@ const struct coi_command coi_root_commands[] = {
   { "untrust", "Forget the trust of this project's config files", "", NULL, cmd_untrust, NULL, false },
   { "validate", "Validate configuration files", "<command>", NULL, NULL, coi_validate_commands, false },
   { "schema", "Print JSON Schemas", "<command>", NULL, NULL, coi_schema_commands, false },
+  { "monitor", "Show what a session's container is doing: processes, connections, findings", "[CONTAINER] [--watch N] [--format text|json]", NULL, cmd_monitor, NULL, false },
+  { "audit", "Show a session's audit log", "[CONTAINER] [--follow] [--format text|json]", NULL, cmd_audit, NULL, false },
+  { "unfreeze", "Resume a container paused by the security monitor", "[NAME]", NULL, cmd_unfreeze, NULL, false },
+  { "__supervise", "Session supervisor (internal)", "[--spec PATH] [CONTAINER]", NULL, cmd_supervise, NULL, true },
+  { "help", "Help about any command", "[COMMAND...]", NULL, cmd_help, NULL, false },
   { "version", "Print version information", "[--format text|json]", NULL, cmd_version, NULL, false },
   { 0 },
 };

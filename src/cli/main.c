@@ -8,6 +8,25 @@
 #include "incus/client.h"
 #include "util/cleanup.h"
 
+const struct coi_opt *coi_global_options (void);
+
+/* Does this leading global flag consume the next argument as its value? */
+static bool coi_global_flag_takes_next (const char *arg)
+{
+  for (const struct coi_opt *o = coi_global_options (); o->name; o++)
+    {
+      bool valued = o->type == OPT_STRING || o->type == OPT_INT || o->type == OPT_STRV
+                    || o->type == OPT_STRV_CSV;
+      if (!valued)
+        continue;
+      if (arg[1] == '-' && strcmp (arg + 2, o->name) == 0)
+        return true;
+      if (arg[1] != '-' && o->short_name && arg[1] == o->short_name && arg[2] == '\0')
+        return true;
+    }
+  return false;
+}
+
 int coi_ctx_client (struct coi_ctx *ctx, struct incus_client **out, coi_error_t *err)
 {
   if (ctx->client == NULL)
@@ -58,10 +77,12 @@ static int dispatch (struct coi_ctx *ctx, int argc, char **argv, coi_error_t *er
     }
   for (;;)
     {
-      /* Skip leading global flags to find the command word. */
+      /* Skip leading global flags, and their values, to find the command word. */
       int j = i;
       while (j < argc && argv[j][0] == '-' && strcmp (argv[j], "--") != 0)
-        j++;
+        j += coi_global_flag_takes_next (argv[j]) ? 2 : 1;
+      if (j > argc)
+        j = argc;
       const struct coi_command *next = j < argc ? coi_find_command (table, argv[j]) : NULL;
       if (next == NULL)
         {
