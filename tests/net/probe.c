@@ -54,6 +54,17 @@ static int wait_in (int fd, int ms)
   return poll (&p, 1, ms);
 }
 
+/* Wait for input until TIMEOUT_MS after start: other hosts' replies may
+ * arrive first, so the caller loops with one overall deadline. */
+static bool wait_until (int fd, const struct timespec *start)
+{
+  struct timespec now;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  int left = TIMEOUT_MS - (int) ((now.tv_sec - start->tv_sec) * 1000
+                                 + (now.tv_nsec - start->tv_nsec) / 1000000);
+  return left > 0 && wait_in (fd, left) > 0;
+}
+
 static int do_tcp (const char *ip, int port)
 {
   struct sockaddr_in sa = addr_of (ip, port);
@@ -130,11 +141,7 @@ static int do_icmp (const char *ip)
   clock_gettime (CLOCK_MONOTONIC, &start);
   while (1)
     {
-      struct timespec now;
-      clock_gettime (CLOCK_MONOTONIC, &now);
-      int left = TIMEOUT_MS - (int) ((now.tv_sec - start.tv_sec) * 1000
-                                     + (now.tv_nsec - start.tv_nsec) / 1000000);
-      if (left <= 0 || wait_in (fd, left) <= 0)
+      if (!wait_until (fd, &start))
         return verdict_errno (ETIMEDOUT);
       uint8_t buf[1500];
       ssize_t n = recv (fd, buf, sizeof buf, 0);
@@ -267,11 +274,7 @@ static int do_icmp6 (const char *iface)
   clock_gettime (CLOCK_MONOTONIC, &start);
   while (1)
     {
-      struct timespec now;
-      clock_gettime (CLOCK_MONOTONIC, &now);
-      int left = TIMEOUT_MS - (int) ((now.tv_sec - start.tv_sec) * 1000
-                                     + (now.tv_nsec - start.tv_nsec) / 1000000);
-      if (left <= 0 || wait_in (fd, left) <= 0)
+      if (!wait_until (fd, &start))
         return verdict_errno (ETIMEDOUT);
       uint8_t buf[1500];
       struct sockaddr_in6 from;

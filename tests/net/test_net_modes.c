@@ -112,6 +112,7 @@ static void test_open (void **state)
   expect ("tcp", "198.51.100.11", "80", "ok");
   expect ("tcp", "198.51.100.22", "80", "ok");
   expect ("tcp", "198.51.100.13", "443", "ok");
+  expect ("tcp", "198.51.100.30", "443", "ok");
   /* No DNS server on .10: reaching it gives "refused" (port unreachable). */
   expect ("udp", "198.51.100.10", "53", "refused");
   char incus_name[96];
@@ -167,6 +168,9 @@ static void test_allowlist (void **state)
   for (size_t i = 0; i < N (entries); i++)
     assert_int_equal (coi_net_policy_add_entry (p, entries[i], &err), 0);
   assert_int_equal (coi_net_policy_add_dns_server (p, NT_DNS, &err), 0);
+  const char *fixed[] = { "fixed.allowed.test", NULL };
+  const uint16_t fixed_ports[] = { 80 };
+  assert_int_equal (coi_net_policy_add_host (p, "198.51.100.30", fixed, fixed_ports, 1, &err), 0);
   apply (p);
 
   struct coi_dns_filter_config cfg;
@@ -205,6 +209,12 @@ static void test_allowlist (void **state)
   expect ("dns", NT_BRIDGE_GW, "port.allowed.test", "ok 198.51.100.11");
   expect ("tcp", "198.51.100.11", "443", "ok");
   expect ("tcp", "198.51.100.11", "80", "blocked");
+
+  /* [[network.hosts]]: answered by the filter itself, only its ports. */
+  expect ("dns", NT_BRIDGE_GW, "fixed.allowed.test", "ok 198.51.100.30");
+  assert_false (nt_dns_saw ("fixed.allowed.test"));
+  expect ("tcp", "198.51.100.30", "80", "ok");
+  expect ("tcp", "198.51.100.30", "443", "blocked");
 
   /* An allowed name pointing into the LAN does not open the LAN. */
   expect ("dns", NT_BRIDGE_GW, "lan.allowed.test", "ok 10.77.0.10");
