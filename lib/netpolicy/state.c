@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -14,14 +15,36 @@
 #include "util/fs.h"
 
 #define ADDR_DIR COI_NET_RUN_DIR "/addr"
+#define SHARED_GROUP "incus-admin"
 
-int coi_net_lock (coi_error_t *err)
+/* Addresses are handed out for every user of this Incus server, so the
+ * bookkeeping is shared with the group that may use Incus (its members
+ * are root-equivalent there anyway).  Only root sets the ownership. */
+static void share_with_group (const char *path, mode_t mode)
+{
+  struct group *g = getgrnam (SHARED_GROUP);
+  if (geteuid () == 0 && g && chown (path, 0, g->gr_gid) == 0)
+    chmod (path, mode);
+}
+
+static int ensure_dirs (coi_error_t *err)
 {
   if (coi_mkdir_p (ADDR_DIR, 0700, err) < 0)
     return -1;
-  int fd = open (COI_NET_RUN_DIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  share_with_group ("/run/coi", 0755);
+  share_with_group (COI_NET_RUN_DIR, 02770);
+  share_with_group (ADDR_DIR, 02770);
+  return 0;
+}
+
+int coi_net_lock (coi_error_t *err)
+{
+  if (ensure_dirs (err) < 0)
+    return -1;
+  int fd = open (COI_NET_RUN_DIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0660);
   if (fd < 0)
     return coi_error_errno (err, errno, "cannot open %s/lock", COI_NET_RUN_DIR);
+  share_with_group (COI_NET_RUN_DIR "/lock", 0660);
   while (flock (fd, LOCK_EX) < 0)
     if (errno != EINTR)
       {
@@ -47,10 +70,10 @@ static void addr_path (uint32_t addr, char *path, size_t len)
 int coi_net_reserve (uint32_t addr, const char *container, coi_error_t *err)
 {
   char path[128];
-  if (coi_mkdir_p (ADDR_DIR, 0700, err) < 0)
+  if (ensure_dirs (err) < 0)
     return -1;
   addr_path (addr, path, sizeof path);
-  _cleanup_close_ int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  _cleanup_close_ int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
   if (fd < 0)
     {
       if (errno == EEXIST)

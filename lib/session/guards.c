@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "incus/files.h"
@@ -133,7 +134,14 @@ static int reuse (void *data, const char *container, coi_error_t *err)
 
 static void teardown (void *data, const char *container)
 {
-  (void) data;
+  struct coi_session_guards *g = data;
+  /* An unprivileged open session installed no rules and may not list them. */
+  if (g->net && g->net->mode == COI_NET_OPEN && geteuid () != 0)
+    {
+      if (g->ns)
+        drop_attempt (g, container);
+      return;
+    }
   _cleanup_error_ coi_error_t ignored = NULL;
   coi_net_teardown (container, &ignored);
 }

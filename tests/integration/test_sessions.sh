@@ -55,6 +55,22 @@ is "workspace: file written inside exists on the host" "$(cat "$WS/made-inside.t
 is "workspace: file owned by the invoking host user" "$(stat -c %u "$WS/made-inside.txt" 2>/dev/null)" "$(id -u)"
 is "workspace: directory owned by the invoking host user" "$(stat -c %u "$WS/sub/dir" 2>/dev/null)" "$(id -u)"
 
+# --- workspace as a non-root host user (uid 1000: the idmapped-mount path) ----
+# setpriv gives the user the socket's group without touching /etc/group.
+if getent group incus-admin >/dev/null; then
+  uws=$(mktemp -d /tmp/coi-sess-uws.XXXXXX)
+  uhome=$(mktemp -d /tmp/coi-sess-uhome.XXXXXX)
+  chown 1000:1000 "$uws" "$uhome"
+  ugid=$(getent group incus-admin | cut -d: -f3)
+  (cd "$uws" && HOME=$uhome setpriv --reuid=1000 --regid=1000 --groups="$ugid" \
+      "$COI" run --image "$IMAGE" --network open -- sh -c 'echo hi > by-agent.txt' >/dev/null 2>&1)
+  is "workspace: as host uid 1000, the agent's file is owned by uid 1000" \
+     "$(stat -c %u "$uws/by-agent.txt" 2>/dev/null)" 1000
+  rm -rf "$uws" "$uhome"
+else
+  tap_not_ok "workspace: as host uid 1000" "group incus-admin missing: the set-up script creates it"
+fi
+
 # --- environment: reaches the agent, never on a command line ------------------
 # The value comes from coi's own environment (-e KEY), so the only places it
 # could show up on a command line are ones coi or Incus made.
