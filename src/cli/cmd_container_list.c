@@ -56,25 +56,36 @@ static int print_list_text (json_t *list, coi_error_t *err)
   return 0;
 }
 
-COI_HANDLER (cmd_container_list)
+/* Flags, n positionals and --format; returns 1 after --help, and *json. */
+static int parse_format (struct coi_ctx *ctx, int argc, char **argv, int n, const char *usage,
+                         char ***pos, bool *json, coi_error_t *err)
 {
   struct format_opts o = { 0 };
   struct coi_parsed p = { 0 };
   int r = coi_cmd_parse (ctx, argc, argv, format_options, &o, false, &p, err);
   _cleanup_free_ char *format = o.format;
   if (r != 0)
-    return r < 0 ? -1 : 0;
-  _cleanup_free_ char **pos = p.pos;
-  if (coi_expect_args (&p, 0, "coi container list [--format text|json]", err) < 0
-      || coi_check_format (format, "text|json", err) < 0)
+    return r;
+  *pos = p.pos;
+  *json = format && strcmp (format, "json") == 0;
+  if (coi_expect_args (&p, n, usage, err) < 0 || coi_check_format (format, "text|json", err) < 0)
     return -1;
+  return 0;
+}
+
+COI_HANDLER (cmd_container_list)
+{
+  _cleanup_free_ char **pos = NULL;
+  bool json;
+  int r = parse_format (ctx, argc, argv, 0, "coi container list [--format text|json]", &pos,
+                        &json, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
   struct incus_client *c;
   _cleanup_json_ json_t *list = NULL;
   if (coi_ctx_client (ctx, &c, err) < 0 || incus_instance_list (c, 2, NULL, &list, err) < 0)
     return -1;
-  if (format && strcmp (format, "json") == 0)
-    return coi_print_json (list, err);
-  return print_list_text (list, err);
+  return json ? coi_print_json (list, err) : print_list_text (list, err);
 }
 
 static void print_info_text (json_t *inst)
@@ -105,16 +116,12 @@ static void print_info_text (json_t *inst)
 
 COI_HANDLER (cmd_container_info)
 {
-  struct format_opts o = { 0 };
-  struct coi_parsed p = { 0 };
-  int r = coi_cmd_parse (ctx, argc, argv, format_options, &o, false, &p, err);
-  _cleanup_free_ char *format = o.format;
+  _cleanup_free_ char **pos = NULL;
+  bool json;
+  int r = parse_format (ctx, argc, argv, 1, "coi container info <name> [--format text|json]",
+                        &pos, &json, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
-  _cleanup_free_ char **pos = p.pos;
-  if (coi_expect_args (&p, 1, "coi container info <name> [--format text|json]", err) < 0
-      || coi_check_format (format, "text|json", err) < 0)
-    return -1;
   struct incus_client *c;
   if (coi_ctx_client (ctx, &c, err) < 0)
     return -1;
@@ -126,7 +133,7 @@ COI_HANDLER (cmd_container_info)
   _cleanup_json_ json_t *inst = NULL;
   if (incus_call (c, "GET", path, NULL, &inst, err) < 0)
     return coi_error_prefix (err, "get container info for %s", pos[0]);
-  if (format && strcmp (format, "json") == 0)
+  if (json)
     return coi_print_json (inst, err);
   print_info_text (inst);
   return 0;

@@ -70,17 +70,29 @@ void coi_snapshot_opts_free (struct snapshot_opts *o)
 }
 
 int coi_snapshot_parse (struct coi_ctx *ctx, int argc, char **argv, const struct coi_opt *opts,
-                        struct snapshot_opts *o, struct coi_parsed *p, coi_error_t *err)
+                        struct snapshot_opts *o, int min, int max, const char *usage,
+                        struct coi_parsed *p, coi_error_t *err)
 {
   int r = coi_cmd_parse (ctx, argc, argv, opts, o, false, p, err);
   if (r != 0)
     return r;
-  if (coi_check_format (o->format, "text|json", err) < 0)
+  if (p->npos < min || p->npos > max)
     {
-      coi_parsed_free (p);
-      return -1;
+      coi_error_usage (err, "expected %d to %d arg(s), received %d", min, max, p->npos);
+      coi_error_set_hint (err, "usage: %s", usage);
     }
-  return 0;
+  else if (coi_check_format (o->format, "text|json", err) == 0)
+    return 0;
+  coi_parsed_free (p);
+  return -1;
+}
+
+int coi_snapshot_target (struct coi_ctx *ctx, const struct snapshot_opts *o,
+                         struct incus_client **c, char **inst, coi_error_t *err)
+{
+  if (coi_ctx_client (ctx, c, err) < 0)
+    return -1;
+  return coi_resolve_container (ctx, *c, o->container, inst, err);
 }
 
 /* COI's SnapshotInfo: name, created_at, expires_at (only when set),
@@ -112,18 +124,13 @@ fail:
 
 COI_HANDLER (cmd_snapshot_create)
 {
-  struct snapshot_opts o = { 0 };
+  _cleanup_snapshot_opts_ struct snapshot_opts o = { 0 };
   struct coi_parsed p = { 0 };
-  int r = coi_snapshot_parse (ctx, argc, argv, coi_snapshot_create_options, &o, &p, err);
+  int r = coi_snapshot_parse (ctx, argc, argv, coi_snapshot_create_options, &o, 0, 1,
+                              "coi snapshot create [name] [-c CONTAINER] [--stateful]", &p, err);
   if (r != 0)
-    {
-      coi_snapshot_opts_free (&o);
-      return r < 0 ? -1 : 0;
-    }
+    return r < 0 ? -1 : 0;
   _cleanup_free_ char **pos = p.pos;
-  _cleanup_free_ char *container = o.container, *format = o.format;
-  if (p.npos > 1)
-    return coi_error_usage (err, "accepts at most 1 arg(s), received %d", p.npos);
   char name[64];
   if (p.npos == 1)
     snprintf (name, sizeof name, "%s", pos[0]);
@@ -138,7 +145,7 @@ COI_HANDLER (cmd_snapshot_create)
     return coi_error_usage (err, "snapshot name '%s' is too long", pos[0]);
   struct incus_client *c;
   _cleanup_free_ char *inst = NULL;
-  if (coi_ctx_client (ctx, &c, err) < 0 || coi_resolve_container (ctx, c, container, &inst, err) < 0)
+  if (coi_snapshot_target (ctx, &o, &c, &inst, err) < 0)
     return -1;
   int ex = incus_snapshot_exists (c, inst, name, err);
   if (ex < 0)
@@ -238,27 +245,20 @@ static int list_all (struct incus_client *c, bool json, coi_error_t *err)
 
 COI_HANDLER (cmd_snapshot_list)
 {
-  struct snapshot_opts o = { 0 };
+  _cleanup_snapshot_opts_ struct snapshot_opts o = { 0 };
   struct coi_parsed p = { 0 };
-  int r = coi_snapshot_parse (ctx, argc, argv, coi_snapshot_list_options, &o, &p, err);
+  int r = coi_snapshot_parse (ctx, argc, argv, coi_snapshot_list_options, &o, 0, 0,
+                              "coi snapshot list [-c CONTAINER] [--all] [--format text|json]", &p, err);
   if (r != 0)
-    {
-      coi_snapshot_opts_free (&o);
-      return r < 0 ? -1 : 0;
-    }
+    return r < 0 ? -1 : 0;
   _cleanup_free_ char **pos = p.pos;
-  _cleanup_free_ char *container = o.container, *format = o.format;
-  if (coi_expect_args (&p, 0, "coi snapshot list [-c CONTAINER] [--all] [--format text|json]", err) < 0)
-    return -1;
-  bool json = format && strcmp (format, "json") == 0;
+  bool json = o.format && strcmp (o.format, "json") == 0;
   struct incus_client *c;
-  if (coi_ctx_client (ctx, &c, err) < 0)
-    return -1;
   if (o.all)
-    return list_all (c, json, err);
+    return coi_ctx_client (ctx, &c, err) < 0 ? -1 : list_all (c, json, err);
   _cleanup_free_ char *inst = NULL;
   _cleanup_json_ json_t *snaps = NULL;
-  if (coi_resolve_container (ctx, c, container, &inst, err) < 0
+  if (coi_snapshot_target (ctx, &o, &c, &inst, err) < 0
       || incus_snapshot_list (c, inst, &snaps, err) < 0)
     return -1;
   if (json)
@@ -277,22 +277,17 @@ COI_HANDLER (cmd_snapshot_list)
 
 COI_HANDLER (cmd_snapshot_info)
 {
-  struct snapshot_opts o = { 0 };
+  _cleanup_snapshot_opts_ struct snapshot_opts o = { 0 };
   struct coi_parsed p = { 0 };
-  int r = coi_snapshot_parse (ctx, argc, argv, coi_snapshot_info_options, &o, &p, err);
+  int r = coi_snapshot_parse (ctx, argc, argv, coi_snapshot_info_options, &o, 1, 1,
+                              "coi snapshot info <name> [-c CONTAINER] [--format text|json]", &p, err);
   if (r != 0)
-    {
-      coi_snapshot_opts_free (&o);
-      return r < 0 ? -1 : 0;
-    }
+    return r < 0 ? -1 : 0;
   _cleanup_free_ char **pos = p.pos;
-  _cleanup_free_ char *container = o.container, *format = o.format;
-  if (coi_expect_args (&p, 1, "coi snapshot info <name> [-c CONTAINER] [--format text|json]", err) < 0)
-    return -1;
   struct incus_client *c;
   _cleanup_free_ char *inst = NULL;
   _cleanup_json_ json_t *snap = NULL;
-  if (coi_ctx_client (ctx, &c, err) < 0 || coi_resolve_container (ctx, c, container, &inst, err) < 0)
+  if (coi_snapshot_target (ctx, &o, &c, &inst, err) < 0)
     return -1;
   if (incus_snapshot_get (c, inst, pos[0], &snap, err) < 0)
     {
@@ -303,7 +298,7 @@ COI_HANDLER (cmd_snapshot_info)
   _cleanup_json_ json_t *info = coi_snapshot_json (snap);
   if (info == NULL)
     return coi_error_errno (err, ENOMEM, "snapshot info");
-  if (format && strcmp (format, "json") == 0)
+  if (o.format && strcmp (o.format, "json") == 0)
     {
       _cleanup_json_ json_t *out = json_pack ("{s:s, s:O}", "container", inst, "snapshot", info);
       return out ? coi_print_json (out, err) : coi_error_errno (err, ENOMEM, "snapshot info");

@@ -27,23 +27,17 @@ static int must_have_snapshot (struct incus_client *c, const char *inst, const c
 
 COI_HANDLER (cmd_snapshot_restore)
 {
-  struct snapshot_opts o = { 0 };
+  _cleanup_snapshot_opts_ struct snapshot_opts o = { 0 };
   struct coi_parsed p = { 0 };
-  int r = coi_snapshot_parse (ctx, argc, argv, coi_snapshot_restore_options, &o, &p, err);
+  int r = coi_snapshot_parse (ctx, argc, argv, coi_snapshot_restore_options, &o, 1, 1,
+                              "coi snapshot restore <name> [-c CONTAINER] [-f] [--stateful]", &p, err);
   if (r != 0)
-    {
-      coi_snapshot_opts_free (&o);
-      return r < 0 ? -1 : 0;
-    }
+    return r < 0 ? -1 : 0;
   _cleanup_free_ char **pos = p.pos;
-  _cleanup_free_ char *container = o.container, *format = o.format;
-  if (coi_expect_args (&p, 1, "coi snapshot restore <name> [-c CONTAINER] [-f] [--stateful]", err) < 0)
-    return -1;
   const char *name = pos[0];
   struct incus_client *c;
   _cleanup_free_ char *inst = NULL, *status = NULL;
-  if (coi_ctx_client (ctx, &c, err) < 0 || coi_resolve_container (ctx, c, container, &inst, err) < 0
-      || must_have_snapshot (c, inst, name, err) < 0
+  if (coi_snapshot_target (ctx, &o, &c, &inst, err) < 0 || must_have_snapshot (c, inst, name, err) < 0
       || incus_instance_status (c, inst, &status, err) < 0)
     return -1;
   if (strcmp (status, "Stopped") != 0)
@@ -117,23 +111,20 @@ static int delete_all (struct incus_client *c, const char *inst, bool force, coi
 
 COI_HANDLER (cmd_snapshot_delete)
 {
-  struct snapshot_opts o = { 0 };
+  _cleanup_snapshot_opts_ struct snapshot_opts o = { 0 };
   struct coi_parsed p = { 0 };
-  int r = coi_snapshot_parse (ctx, argc, argv, coi_snapshot_delete_options, &o, &p, err);
+  int r = coi_snapshot_parse (ctx, argc, argv, coi_snapshot_delete_options, &o, 0, 1,
+                              "coi snapshot delete <name> | --all [-c CONTAINER] [-f]", &p, err);
   if (r != 0)
-    {
-      coi_snapshot_opts_free (&o);
-      return r < 0 ? -1 : 0;
-    }
+    return r < 0 ? -1 : 0;
   _cleanup_free_ char **pos = p.pos;
-  _cleanup_free_ char *container = o.container, *format = o.format;
-  if (p.npos > 1 || (p.npos == 1 && o.all))
+  if (p.npos == 1 && o.all)
     return coi_error_usage (err, "give one snapshot name or --all");
   if (p.npos == 0 && !o.all)
     return coi_error_usage (err, "snapshot name required (or use --all to delete all snapshots)");
   struct incus_client *c;
   _cleanup_free_ char *inst = NULL;
-  if (coi_ctx_client (ctx, &c, err) < 0 || coi_resolve_container (ctx, c, container, &inst, err) < 0)
+  if (coi_snapshot_target (ctx, &o, &c, &inst, err) < 0)
     return -1;
   if (o.all)
     return delete_all (c, inst, o.force, err);
