@@ -16,45 +16,19 @@
 #include "incus/instance.h"
 #include "util/cleanup.h"
 
-struct state
-{
-  struct incus_client *c;
-  char *running; /* started container */
-  char *stopped; /* never-started container */
-  char *dir;     /* scratch */
-};
-
 static int setup (void **s)
 {
-  struct state *st = calloc (1, sizeof *st);
-  assert_non_null (st);
-  st->c = ops_client ();
-  ops_launch (st->c, "run", 1, &st->running);
-  ops_launch (st->c, "stopped", 0, &st->stopped);
-  st->dir = ops_scratch ("files");
-  *s = st;
+  *s = ops_state_new ("run", "stopped", "files");
   return 0;
 }
 
 static int teardown (void **s)
 {
-  struct state *st = *s;
-  incus_client_free (st->c);
-  free (st->running);
-  free (st->stopped);
-  free (st->dir);
-  free (st);
+  ops_state_free (*s);
   return 0;
 }
 
-static char *path_in (const char *dir, const char *rel)
-{
-  char *p = NULL;
-  assert_true (asprintf (&p, "%s/%s", dir, rel) > 0);
-  return p;
-}
-
-static void push_path (struct state *st, const char *inst, const char *local, const char *remote,
+static void push_path (struct ops_state *st, const char *inst, const char *local, const char *remote,
                        struct incus_file_attrs a)
 {
   _cleanup_error_ coi_error_t err = NULL;
@@ -87,28 +61,28 @@ static void expect_remote_sha (const char *inst, const char *path, const char *s
 
 static void test_binary_roundtrip (void **s)
 {
-  struct state *st = *s;
+  struct ops_state *st = *s;
   _cleanup_error_ coi_error_t err = NULL;
-  _cleanup_free_ char *src = path_in (st->dir, "bin.src"), *back = path_in (st->dir, "bin.back");
+  _cleanup_free_ char *src = ops_path (st->dir, "bin.src"), *back = ops_path (st->dir, "bin.back");
   ops_write_random (src, 300000, 1, 0750);
   struct incus_file_attrs a = { .uid = 1000, .gid = 1000, .mode = 0750 };
-  push_path (st, st->running, src, "/home/code/bin.dat", a);
+  push_path (st, st->inst, src, "/home/code/bin.dat", a);
 
   struct incus_file_stat fs;
-  OPS_OK (incus_file_stat (st->c, st->running, "/home/code/bin.dat", &fs, &err), &err);
+  OPS_OK (incus_file_stat (st->c, st->inst, "/home/code/bin.dat", &fs, &err), &err);
   assert_int_equal (fs.type, INCUS_FILE_REGULAR);
   assert_int_equal (fs.mode, 0750);
   assert_int_equal (fs.uid, 1000);
   assert_int_equal (fs.gid, 1000);
   assert_int_equal (fs.size, 300000);
-  expect_remote_stat (st->running, "/home/code/bin.dat", "750 1000 1000 300000 regular file\n");
+  expect_remote_stat (st->inst, "/home/code/bin.dat", "750 1000 1000 300000 regular file\n");
 
-  OPS_OK (incus_file_pull_file (st->c, st->running, "/home/code/bin.dat", back, &err), &err);
+  OPS_OK (incus_file_pull_file (st->c, st->inst, "/home/code/bin.dat", back, &err), &err);
   char a1[65], a2[65];
   ops_sha256_file (src, a1);
   ops_sha256_file (back, a2);
   assert_string_equal (a1, a2);
-  expect_remote_sha (st->running, "/home/code/bin.dat", a1);
+  expect_remote_sha (st->inst, "/home/code/bin.dat", a1);
   struct stat sb;
   assert_int_equal (stat (back, &sb), 0);
   assert_int_equal (sb.st_mode & 07777, 0750);
@@ -117,13 +91,13 @@ static void test_binary_roundtrip (void **s)
   unsigned char all[512];
   for (size_t i = 0; i < sizeof all; i++)
     all[i] = (unsigned char) (i & 0xff);
-  OPS_OK (incus_file_push_data (st->c, st->running, "/root/bytes", all, sizeof all,
+  OPS_OK (incus_file_push_data (st->c, st->inst, "/root/bytes", all, sizeof all,
                                 INCUS_FILE_ATTRS_DEFAULT, &err),
           &err);
-  _cleanup_free_ char *mem = path_in (st->dir, "bytes");
+  _cleanup_free_ char *mem = ops_path (st->dir, "bytes");
   _cleanup_close_ int fd = open (mem, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   assert_true (fd >= 0);
-  OPS_OK (incus_file_pull_fd (st->c, st->running, "/root/bytes", fd, NULL, &err), &err);
+  OPS_OK (incus_file_pull_fd (st->c, st->inst, "/root/bytes", fd, NULL, &err), &err);
   unsigned char got[1024];
   assert_int_equal (pread (fd, got, sizeof got, 0), (ssize_t) sizeof all);
   assert_memory_equal (got, all, sizeof all);
@@ -131,15 +105,15 @@ static void test_binary_roundtrip (void **s)
 
 static void test_100mib_both_ways (void **s)
 {
-  struct state *st = *s;
+  struct ops_state *st = *s;
   _cleanup_error_ coi_error_t err = NULL;
-  _cleanup_free_ char *src = path_in (st->dir, "big.src"), *back = path_in (st->dir, "big.back");
+  _cleanup_free_ char *src = ops_path (st->dir, "big.src"), *back = ops_path (st->dir, "big.back");
   ops_write_random (src, 100u << 20, 7, 0644);
   char want[65], got[65];
   ops_sha256_file (src, want);
-  push_path (st, st->running, src, "/root/big", (struct incus_file_attrs) { 0, 0, 0644 });
-  expect_remote_sha (st->running, "/root/big", want);
-  OPS_OK (incus_file_pull_file (st->c, st->running, "/root/big", back, &err), &err);
+  push_path (st, st->inst, src, "/root/big", (struct incus_file_attrs) { 0, 0, 0644 });
+  expect_remote_sha (st->inst, "/root/big", want);
+  OPS_OK (incus_file_pull_file (st->c, st->inst, "/root/big", back, &err), &err);
   ops_sha256_file (back, got);
   assert_string_equal (want, got);
   assert_int_equal (unlink (src), 0);
@@ -148,7 +122,7 @@ static void test_100mib_both_ways (void **s)
 
 static void put (const char *dir, const char *rel, const char *data, mode_t mode)
 {
-  _cleanup_free_ char *p = path_in (dir, rel);
+  _cleanup_free_ char *p = ops_path (dir, rel);
   _cleanup_close_ int fd = open (p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   assert_true (fd >= 0);
   assert_int_equal (write (fd, data, strlen (data)), (ssize_t) strlen (data));
@@ -157,14 +131,14 @@ static void put (const char *dir, const char *rel, const char *data, mode_t mode
 
 static void sub (const char *dir, const char *rel, mode_t mode)
 {
-  _cleanup_free_ char *p = path_in (dir, rel);
+  _cleanup_free_ char *p = ops_path (dir, rel);
   assert_int_equal (mkdir (p, 0700), 0);
   assert_int_equal (chmod (p, mode), 0);
 }
 
 static unsigned mode_of (const char *dir, const char *rel)
 {
-  _cleanup_free_ char *p = path_in (dir, rel);
+  _cleanup_free_ char *p = ops_path (dir, rel);
   struct stat sb;
   assert_int_equal (lstat (p, &sb), 0);
   return sb.st_mode & 07777;
@@ -172,9 +146,9 @@ static unsigned mode_of (const char *dir, const char *rel)
 
 static void test_tree_with_modes (void **s)
 {
-  struct state *st = *s;
+  struct ops_state *st = *s;
   _cleanup_error_ coi_error_t err = NULL;
-  _cleanup_free_ char *top = path_in (st->dir, "tree"), *back = path_in (st->dir, "tree.back");
+  _cleanup_free_ char *top = ops_path (st->dir, "tree"), *back = ops_path (st->dir, "tree.back");
   assert_int_equal (mkdir (top, 0755), 0);
   sub (top, "a", 0750);
   sub (top, "b", 0700);
@@ -185,10 +159,10 @@ static void test_tree_with_modes (void **s)
   put (top, "b/deep/f", "deep\n", 0600);
   put (top, "empty", "", 0644);
   put (top, "suid", "setuid on the host is dropped on pull\n", 04755);
-  _cleanup_free_ char *ln = path_in (top, "link");
+  _cleanup_free_ char *ln = ops_path (top, "link");
   assert_int_equal (symlink ("a/x", ln), 0);
   /* A directory that is read-only for its owner must still be filled. */
-  _cleanup_free_ char *ro = path_in (top, "ro");
+  _cleanup_free_ char *ro = ops_path (top, "ro");
   assert_int_equal (chmod (ro, 0755), 0);
   put (top, "ro/inside", "in a read-only dir\n", 0444);
   assert_int_equal (chmod (ro, 0555), 0);
@@ -196,12 +170,12 @@ static void test_tree_with_modes (void **s)
   struct incus_push_opts po = INCUS_PUSH_OPTS_DEFAULT;
   po.uid = 1000;
   po.gid = 1000;
-  OPS_OK (incus_file_push_tree (st->c, st->running, top, "/home/code/tree", &po, &err), &err);
+  OPS_OK (incus_file_push_tree (st->c, st->inst, top, "/home/code/tree", &po, &err), &err);
   assert_int_equal (po.files, 6);
   assert_int_equal (po.links, 1);
 
   _cleanup_buf_ struct buf out = { 0 };
-  assert_int_equal (ops_sh (st->running,
+  assert_int_equal (ops_sh (st->inst,
                             "cd /home/code/tree && find . -printf '%P %y %m %u\\n' | sort", &out),
                     0);
   assert_string_equal (out.data, " d 755 code\n"
@@ -217,11 +191,11 @@ static void test_tree_with_modes (void **s)
                                  "ro/inside f 444 code\n"
                                  "suid f 755 code\n" /* the server drops setuid */);
   buf_reset (&out);
-  assert_int_equal (ops_sh (st->running, "readlink /home/code/tree/link; cat /home/code/tree/link", &out), 0);
+  assert_int_equal (ops_sh (st->inst, "readlink /home/code/tree/link; cat /home/code/tree/link", &out), 0);
   assert_string_equal (out.data, "a/x\nx data\n");
 
   struct incus_pull_opts pl = { 0 };
-  OPS_OK (incus_file_pull_tree (st->c, st->running, "/home/code/tree", back, &pl, &err), &err);
+  OPS_OK (incus_file_pull_tree (st->c, st->inst, "/home/code/tree", back, &pl, &err), &err);
   assert_int_equal (pl.files, 6);
   assert_int_equal (pl.skipped, 1); /* the symlink */
   assert_int_equal (mode_of (back, "."), 0755);
@@ -234,11 +208,11 @@ static void test_tree_with_modes (void **s)
   assert_int_equal (mode_of (back, "ro"), 0555);
   assert_int_equal (mode_of (back, "ro/inside"), 0444);
   assert_int_equal (mode_of (back, "suid"), 0755);
-  _cleanup_free_ char *bl = path_in (back, "link");
+  _cleanup_free_ char *bl = ops_path (back, "link");
   struct stat sb;
   assert_int_equal (lstat (bl, &sb), -1);
   char h1[65], h2[65];
-  _cleanup_free_ char *p1 = path_in (top, "a/run.sh"), *p2 = path_in (back, "a/run.sh");
+  _cleanup_free_ char *p1 = ops_path (top, "a/run.sh"), *p2 = ops_path (back, "a/run.sh");
   ops_sha256_file (p1, h1);
   ops_sha256_file (p2, h2);
   assert_string_equal (h1, h2);
@@ -246,53 +220,53 @@ static void test_tree_with_modes (void **s)
 
 static void test_basic_calls (void **s)
 {
-  struct state *st = *s;
+  struct ops_state *st = *s;
   _cleanup_error_ coi_error_t err = NULL;
   struct incus_file_attrs d = { .uid = 1000, .gid = 1000, .mode = 0710 };
-  OPS_OK (incus_file_mkdir (st->c, st->running, "/root/basic", d, &err), &err);
+  OPS_OK (incus_file_mkdir (st->c, st->inst, "/root/basic", d, &err), &err);
   /* An existing directory is fine. */
-  OPS_OK (incus_file_mkdir (st->c, st->running, "/root/basic", d, &err), &err);
-  expect_remote_stat (st->running, "/root/basic", "710 1000 1000 directory\n");
-  OPS_OK (incus_file_push_data (st->c, st->running, "/root/basic/f", "one", 3,
+  OPS_OK (incus_file_mkdir (st->c, st->inst, "/root/basic", d, &err), &err);
+  expect_remote_stat (st->inst, "/root/basic", "710 1000 1000 directory\n");
+  OPS_OK (incus_file_push_data (st->c, st->inst, "/root/basic/f", "one", 3,
                                 (struct incus_file_attrs) { -1, -1, 0600 }, &err),
           &err);
   /* Pushing again replaces the file, so the new mode applies. */
-  OPS_OK (incus_file_push_data (st->c, st->running, "/root/basic/f", "two!", 4,
+  OPS_OK (incus_file_push_data (st->c, st->inst, "/root/basic/f", "two!", 4,
                                 (struct incus_file_attrs) { 1000, 1000, 0755 }, &err),
           &err);
-  expect_remote_stat (st->running, "/root/basic/f", "755 1000 1000 4 regular file\n");
-  OPS_OK (incus_file_symlink (st->c, st->running, "/root/basic/l", "f", INCUS_FILE_ATTRS_DEFAULT, &err),
+  expect_remote_stat (st->inst, "/root/basic/f", "755 1000 1000 4 regular file\n");
+  OPS_OK (incus_file_symlink (st->c, st->inst, "/root/basic/l", "f", INCUS_FILE_ATTRS_DEFAULT, &err),
           &err);
   struct incus_file_stat fs;
-  OPS_OK (incus_file_stat (st->c, st->running, "/root/basic/l", &fs, &err), &err);
+  OPS_OK (incus_file_stat (st->c, st->inst, "/root/basic/l", &fs, &err), &err);
   assert_int_equal (fs.type, INCUS_FILE_SYMLINK);
   /* A file pushed over a symlink replaces the link. */
-  OPS_OK (incus_file_push_data (st->c, st->running, "/root/basic/l", "real", 4,
+  OPS_OK (incus_file_push_data (st->c, st->inst, "/root/basic/l", "real", 4,
                                 INCUS_FILE_ATTRS_DEFAULT, &err),
           &err);
-  OPS_OK (incus_file_stat (st->c, st->running, "/root/basic/l", &fs, &err), &err);
+  OPS_OK (incus_file_stat (st->c, st->inst, "/root/basic/l", &fs, &err), &err);
   assert_int_equal (fs.type, INCUS_FILE_REGULAR);
-  expect_remote_stat (st->running, "/root/basic/f", "755 1000 1000 4 regular file\n");
+  expect_remote_stat (st->inst, "/root/basic/f", "755 1000 1000 4 regular file\n");
 
   _cleanup_strv_ char **names = NULL;
-  OPS_OK (incus_file_list (st->c, st->running, "/root/basic", &names, &err), &err);
+  OPS_OK (incus_file_list (st->c, st->inst, "/root/basic", &names, &err), &err);
   int seen = 0;
   for (char **n = names; *n; n++)
     seen += !strcmp (*n, "f") + !strcmp (*n, "l");
   assert_int_equal (seen, 2);
 
   /* Pushing a file onto a directory is refused. */
-  assert_int_equal (incus_file_push_data (st->c, st->running, "/root/basic", "x", 1,
+  assert_int_equal (incus_file_push_data (st->c, st->inst, "/root/basic", "x", 1,
                                           INCUS_FILE_ATTRS_DEFAULT, &err),
                     -1);
   assert_non_null (strstr (err->msg, "is a directory"));
   coi_error_release (&err);
 
-  OPS_OK (incus_file_delete (st->c, st->running, "/root/basic/l", &err), &err);
-  OPS_OK (incus_file_delete (st->c, st->running, "/root/basic/f", &err), &err);
-  OPS_OK (incus_file_delete (st->c, st->running, "/root/basic", &err), &err);
-  assert_int_equal (incus_file_exists (st->c, st->running, "/root/basic", NULL, &err), 0);
-  assert_int_equal (incus_file_stat (st->c, st->running, "/root/basic", &fs, &err), -1);
+  OPS_OK (incus_file_delete (st->c, st->inst, "/root/basic/l", &err), &err);
+  OPS_OK (incus_file_delete (st->c, st->inst, "/root/basic/f", &err), &err);
+  OPS_OK (incus_file_delete (st->c, st->inst, "/root/basic", &err), &err);
+  assert_int_equal (incus_file_exists (st->c, st->inst, "/root/basic", NULL, &err), 0);
+  assert_int_equal (incus_file_stat (st->c, st->inst, "/root/basic", &fs, &err), -1);
   assert_int_equal (err->status, 404);
   assert_non_null (strstr (err->msg, "/root/basic"));
   assert_non_null (strstr (err->msg, "no such file or directory"));
@@ -305,15 +279,15 @@ static void test_basic_calls (void **s)
 
 static void test_pull_replaces_symlink_not_target (void **s)
 {
-  struct state *st = *s;
+  struct ops_state *st = *s;
   _cleanup_error_ coi_error_t err = NULL;
-  _cleanup_free_ char *canary = path_in (st->dir, "canary"), *dst = path_in (st->dir, "dst");
+  _cleanup_free_ char *canary = ops_path (st->dir, "canary"), *dst = ops_path (st->dir, "dst");
   put (st->dir, "canary", "untouched\n", 0644);
   assert_int_equal (symlink (canary, dst), 0);
-  OPS_OK (incus_file_push_data (st->c, st->running, "/root/msg", "pulled\n", 7,
+  OPS_OK (incus_file_push_data (st->c, st->inst, "/root/msg", "pulled\n", 7,
                                 INCUS_FILE_ATTRS_DEFAULT, &err),
           &err);
-  OPS_OK (incus_file_pull_file (st->c, st->running, "/root/msg", dst, &err), &err);
+  OPS_OK (incus_file_pull_file (st->c, st->inst, "/root/msg", dst, &err), &err);
   struct stat sb;
   assert_int_equal (lstat (dst, &sb), 0);
   assert_true (S_ISREG (sb.st_mode));
@@ -322,32 +296,32 @@ static void test_pull_replaces_symlink_not_target (void **s)
   assert_int_equal (read (fd, buf, sizeof buf - 1), 10);
   assert_string_equal (buf, "untouched\n");
   /* An existing directory is never replaced by a file. */
-  assert_int_equal (incus_file_pull_file (st->c, st->running, "/root/msg", st->dir, &err), -1);
+  assert_int_equal (incus_file_pull_file (st->c, st->inst, "/root/msg", st->dir, &err), -1);
   assert_int_equal (err->status, EISDIR);
   coi_error_release (&err);
   /* A directory is not pulled as a file. */
-  assert_int_equal (incus_file_pull_file (st->c, st->running, "/root", dst, &err), -1);
+  assert_int_equal (incus_file_pull_file (st->c, st->inst, "/root", dst, &err), -1);
   assert_int_equal (err->status, EISDIR);
 }
 
 static void test_pull_tree_exists_and_replace (void **s)
 {
-  struct state *st = *s;
+  struct ops_state *st = *s;
   _cleanup_error_ coi_error_t err = NULL;
-  _cleanup_free_ char *dst = path_in (st->dir, "replace");
-  OPS_OK (incus_file_mkdir (st->c, st->running, "/root/rt", INCUS_FILE_ATTRS_DEFAULT, &err), &err);
-  OPS_OK (incus_file_push_data (st->c, st->running, "/root/rt/new", "n", 1, INCUS_FILE_ATTRS_DEFAULT,
+  _cleanup_free_ char *dst = ops_path (st->dir, "replace");
+  OPS_OK (incus_file_mkdir (st->c, st->inst, "/root/rt", INCUS_FILE_ATTRS_DEFAULT, &err), &err);
+  OPS_OK (incus_file_push_data (st->c, st->inst, "/root/rt/new", "n", 1, INCUS_FILE_ATTRS_DEFAULT,
                                 &err),
           &err);
   assert_int_equal (mkdir (dst, 0755), 0);
   put (dst, "old", "o", 0644);
   struct incus_pull_opts o = { 0 };
-  assert_int_equal (incus_file_pull_tree (st->c, st->running, "/root/rt", dst, &o, &err), -1);
+  assert_int_equal (incus_file_pull_tree (st->c, st->inst, "/root/rt", dst, &o, &err), -1);
   assert_int_equal (err->status, EEXIST);
   coi_error_release (&err);
   o.flags = INCUS_PULL_REPLACE;
-  OPS_OK (incus_file_pull_tree (st->c, st->running, "/root/rt", dst, &o, &err), &err);
-  _cleanup_free_ char *old = path_in (dst, "old"), *nw = path_in (dst, "new");
+  OPS_OK (incus_file_pull_tree (st->c, st->inst, "/root/rt", dst, &o, &err), &err);
+  _cleanup_free_ char *old = ops_path (dst, "old"), *nw = ops_path (dst, "new");
   assert_int_equal (access (old, F_OK), -1);
   assert_int_equal (access (nw, F_OK), 0);
   /* Nothing of ours is left next to it. */
@@ -356,27 +330,27 @@ static void test_pull_tree_exists_and_replace (void **s)
   assert_int_equal (ops_run (&out, argv), 0);
   assert_int_equal (out.len, 0);
   /* A pull of a file as a tree is refused. */
-  _cleanup_free_ char *dst2 = path_in (st->dir, "notatree");
-  assert_int_equal (incus_file_pull_tree (st->c, st->running, "/root/rt/new", dst2, &o, &err), -1);
+  _cleanup_free_ char *dst2 = ops_path (st->dir, "notatree");
+  assert_int_equal (incus_file_pull_tree (st->c, st->inst, "/root/rt/new", dst2, &o, &err), -1);
   assert_int_equal (err->status, ENOTDIR);
 }
 
 static void test_stopped_container (void **s)
 {
-  struct state *st = *s;
+  struct ops_state *st = *s;
   _cleanup_error_ coi_error_t err = NULL;
   _cleanup_free_ char *status = NULL;
-  OPS_OK (incus_instance_status (st->c, st->stopped, &status, &err), &err);
+  OPS_OK (incus_instance_status (st->c, st->inst2, &status, &err), &err);
   assert_string_equal (status, "Stopped");
-  OPS_OK (incus_file_mkdir (st->c, st->stopped, "/home/code/.claude",
+  OPS_OK (incus_file_mkdir (st->c, st->inst2, "/home/code/.claude",
                             (struct incus_file_attrs) { 1000, 1000, 0700 }, &err),
           &err);
-  OPS_OK (incus_file_push_data (st->c, st->stopped, "/home/code/.claude/settings.json", "{}\n", 3,
+  OPS_OK (incus_file_push_data (st->c, st->inst2, "/home/code/.claude/settings.json", "{}\n", 3,
                                 (struct incus_file_attrs) { 1000, 1000, 0600 }, &err),
           &err);
-  _cleanup_free_ char *dst = path_in (st->dir, "saved-claude");
+  _cleanup_free_ char *dst = ops_path (st->dir, "saved-claude");
   struct incus_pull_opts o = { 0 };
-  OPS_OK (incus_file_pull_tree (st->c, st->stopped, "/home/code/.claude", dst, &o, &err), &err);
+  OPS_OK (incus_file_pull_tree (st->c, st->inst2, "/home/code/.claude", dst, &o, &err), &err);
   assert_int_equal (o.files, 1);
   assert_int_equal (mode_of (dst, "."), 0700);
   assert_int_equal (mode_of (dst, "settings.json"), 0600);

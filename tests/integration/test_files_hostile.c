@@ -27,39 +27,16 @@
 #include "incus/pathsafe.h"
 #include "util/cleanup.h"
 
-struct state
-{
-  struct incus_client *c;
-  char *inst;
-  char *dir;
-};
-
 static int setup (void **s)
 {
-  struct state *st = calloc (1, sizeof *st);
-  assert_non_null (st);
-  st->c = ops_client ();
-  ops_launch (st->c, "hostile", 1, &st->inst);
-  st->dir = ops_scratch ("hostile");
-  *s = st;
+  *s = ops_state_new ("hostile", NULL, "hostile");
   return 0;
 }
 
 static int teardown (void **s)
 {
-  struct state *st = *s;
-  incus_client_free (st->c);
-  free (st->inst);
-  free (st->dir);
-  free (st);
+  ops_state_free (*s);
   return 0;
-}
-
-static char *path_in (const char *dir, const char *rel)
-{
-  char *p = NULL;
-  assert_true (asprintf (&p, "%s/%s", dir, rel) > 0);
-  return p;
 }
 
 static int bad_entries;
@@ -104,9 +81,9 @@ static void count_warn (void *data, const char *path, const char *why)
 
 static void test_planted_links_and_fifo (void **s)
 {
-  struct state *st = *s;
+  struct ops_state *st = *s;
   _cleanup_error_ coi_error_t err = NULL;
-  _cleanup_free_ char *canary = path_in (st->dir, "canary"), *dst = path_in (st->dir, "pulled");
+  _cleanup_free_ char *canary = ops_path (st->dir, "canary"), *dst = ops_path (st->dir, "pulled");
   assert_int_equal (mkdir (canary, 0755), 0);
   _cleanup_free_ char *script = NULL;
   assert_true (asprintf (&script,
@@ -127,8 +104,8 @@ static void test_planted_links_and_fifo (void **s)
   expect_only_plain (dst);
   expect_empty_dir (canary);
   /* Legitimate odd names still arrive. */
-  _cleanup_free_ char *dots = path_in (dst, "..dots"), *nl = path_in (dst, "new\nline"),
-                      *f = path_in (dst, "sub/file"), *suid = path_in (dst, "suid");
+  _cleanup_free_ char *dots = ops_path (dst, "..dots"), *nl = ops_path (dst, "new\nline"),
+                      *f = ops_path (dst, "sub/file"), *suid = ops_path (dst, "suid");
   assert_int_equal (access (dots, F_OK), 0);
   assert_int_equal (access (nl, F_OK), 0);
   assert_int_equal (access (f, F_OK), 0);
@@ -136,11 +113,11 @@ static void test_planted_links_and_fifo (void **s)
   assert_int_equal (stat (suid, &sb), 0);
   assert_int_equal (sb.st_mode & 07777, 0755);
   /* The fifo is not a fifo here (Incus shows it as an empty file). */
-  _cleanup_free_ char *fifo = path_in (dst, "fifo");
+  _cleanup_free_ char *fifo = ops_path (dst, "fifo");
   assert_true (lstat (fifo, &sb) < 0 || (S_ISREG (sb.st_mode) && sb.st_size == 0));
 
   /* Single entries: a link is refused, the fifo does not hang. */
-  _cleanup_free_ char *one = path_in (st->dir, "one");
+  _cleanup_free_ char *one = ops_path (st->dir, "one");
   assert_int_equal (incus_file_pull_file (st->c, st->inst, "/root/h/shadow", one, &err), -1);
   assert_non_null (strstr (err->msg, "not a regular file"));
   coi_error_release (&err);
@@ -154,9 +131,9 @@ static void test_planted_links_and_fifo (void **s)
 /* The destination itself is a symlink into a host directory. */
 static void test_destination_symlink_not_followed (void **s)
 {
-  struct state *st = *s;
+  struct ops_state *st = *s;
   _cleanup_error_ coi_error_t err = NULL;
-  _cleanup_free_ char *canary = path_in (st->dir, "canary2"), *dst = path_in (st->dir, "dstlink");
+  _cleanup_free_ char *canary = ops_path (st->dir, "canary2"), *dst = ops_path (st->dir, "dstlink");
   assert_int_equal (mkdir (canary, 0755), 0);
   assert_int_equal (symlink (canary, dst), 0);
   assert_int_equal (ops_sh (st->inst, "mkdir -p /root/d2 && echo hi > /root/d2/f", NULL), 0);
@@ -293,10 +270,10 @@ static pid_t start_server (const char *sock, const char *logpath)
 
 static void test_fake_server_names (void **s)
 {
-  struct state *st = *s;
+  struct ops_state *st = *s;
   _cleanup_error_ coi_error_t err = NULL;
-  _cleanup_free_ char *sock = path_in (st->dir, "fake.sock"), *log = path_in (st->dir, "fake.log");
-  _cleanup_free_ char *area = path_in (st->dir, "area"), *dst = path_in (st->dir, "area/dst");
+  _cleanup_free_ char *sock = ops_path (st->dir, "fake.sock"), *log = ops_path (st->dir, "fake.log");
+  _cleanup_free_ char *area = ops_path (st->dir, "area"), *dst = ops_path (st->dir, "area/dst");
   assert_int_equal (mkdir (area, 0755), 0);
   pid_t server = start_server (sock, log);
 

@@ -41,6 +41,34 @@ void ops_launch (struct incus_client *c, const char *suffix, int start, char **n
   OPS_OK (incus_instance_create (c, body, &err), &err);
 }
 
+struct ops_state *ops_state_new (const char *run, const char *stopped, const char *scratch)
+{
+  struct ops_state *st = calloc (1, sizeof *st);
+  assert_non_null (st);
+  st->c = ops_client ();
+  ops_launch (st->c, run, 1, &st->inst);
+  if (stopped)
+    ops_launch (st->c, stopped, 0, &st->inst2);
+  st->dir = ops_scratch (scratch);
+  return st;
+}
+
+void ops_state_free (struct ops_state *st)
+{
+  incus_client_free (st->c);
+  free (st->inst);
+  free (st->inst2);
+  free (st->dir);
+  free (st);
+}
+
+char *ops_path (const char *dir, const char *rel)
+{
+  char *p = NULL;
+  assert_true (asprintf (&p, "%s/%s", dir, rel) > 0);
+  return p;
+}
+
 int ops_run (struct buf *out, const char *const *argv)
 {
   int pfd[2];

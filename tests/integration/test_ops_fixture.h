@@ -38,6 +38,21 @@ const char *ops_prefix (void);
 int ops_main (const char *kind, const struct CMUnitTest *tests, size_t n,
               CMFixtureFunction setup, CMFixtureFunction teardown);
 
+/* A group's fixture: a client, a started container <prefix>-<run>, when
+ * `stopped` is set a never-started one <prefix>-<stopped>, and a scratch
+ * directory.  For cmocka group setup/teardown. */
+struct ops_state
+{
+  struct incus_client *c;
+  char *inst;
+  char *inst2;
+  char *dir;
+};
+struct ops_state *ops_state_new (const char *run, const char *stopped, const char *scratch);
+void ops_state_free (struct ops_state *st);
+/* "dir/rel" (caller frees). */
+char *ops_path (const char *dir, const char *rel);
+
 /* Open a client to the local server (fails the test on error). */
 struct incus_client *ops_client (void);
 /* Create (and start, unless !start) "<prefix>-<suffix>" from OPS_IMAGE;

@@ -15,35 +15,19 @@
 #include "incus/snapshot.h"
 #include "util/cleanup.h"
 
-struct state
-{
-  struct incus_client *c;
-  char *inst;
-  char *dir;
-};
-
 static int setup (void **s)
 {
-  struct state *st = calloc (1, sizeof *st);
-  assert_non_null (st);
-  st->c = ops_client ();
-  ops_launch (st->c, "snap", 1, &st->inst);
-  st->dir = ops_scratch ("snap");
-  *s = st;
+  *s = ops_state_new ("snap", NULL, "snap");
   return 0;
 }
 
 static int teardown (void **s)
 {
-  struct state *st = *s;
-  incus_client_free (st->c);
-  free (st->inst);
-  free (st->dir);
-  free (st);
+  ops_state_free (*s);
   return 0;
 }
 
-static void put_state (struct state *st, const char *data)
+static void put_state (struct ops_state *st, const char *data)
 {
   _cleanup_error_ coi_error_t err = NULL;
   OPS_OK (incus_file_push_data (st->c, st->inst, "/root/state", data, strlen (data),
@@ -51,7 +35,7 @@ static void put_state (struct state *st, const char *data)
           &err);
 }
 
-static void expect_state (struct state *st, const char *want)
+static void expect_state (struct ops_state *st, const char *want)
 {
   _cleanup_error_ coi_error_t err = NULL;
   _cleanup_free_ char *p = NULL;
@@ -66,7 +50,7 @@ static void expect_state (struct state *st, const char *want)
 
 static void test_round_trip (void **s)
 {
-  struct state *st = *s;
+  struct ops_state *st = *s;
   _cleanup_error_ coi_error_t err = NULL;
   put_state (st, "before\n");
   OPS_OK (incus_snapshot_create (st->c, st->inst, "s1", false, &err), &err);
@@ -112,7 +96,7 @@ static void expect_one_line_error (coi_error_t *err, const char *needle)
 
 static void test_failures (void **s)
 {
-  struct state *st = *s;
+  struct ops_state *st = *s;
   _cleanup_error_ coi_error_t err = NULL;
   OPS_OK (incus_snapshot_create (st->c, st->inst, "dup", false, &err), &err);
   assert_int_equal (incus_snapshot_create (st->c, st->inst, "dup", false, &err), -1);
