@@ -18,6 +18,7 @@ COI_HANDLER (cmd_container_running);
 COI_HANDLER (cmd_container_mount);
 COI_HANDLER (cmd_container_list);
 COI_HANDLER (cmd_container_info);
+COI_HANDLER (cmd_container_exec);
 
 const struct coi_command coi_container_commands[] = {
   { "launch", "Launch a new container from an image", "<image> <name> [--ephemeral] [-s POOL]", NULL, cmd_container_launch, NULL, false },
@@ -29,6 +30,7 @@ const struct coi_command coi_container_commands[] = {
   { "mount", "Add a disk device to a container", "<name> <device-name> <source> <path> [--shift=true|false] [--readonly]", NULL, cmd_container_mount, NULL, false },
   { "list", "List all containers", "[--format text|json]", NULL, cmd_container_list, NULL, false },
   { "info", "Show detailed container information", "<name> [--format text|json]", NULL, cmd_container_info, NULL, false },
+  { "exec", "Execute a command in a container", "<name> [--user N] [--group N] [--env K=V]... [--cwd DIR] [--capture] [--format json|raw] [-t] -- <command> [args...]", NULL, cmd_container_exec, NULL, false },
   { 0 },
 };
 

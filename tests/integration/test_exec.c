@@ -27,95 +27,24 @@
 #include "incus/instance.h"
 #include "util/cleanup.h"
 
-#define IMAGE "coi-ci-base"
-#define PREFIX "coi-test-exec-"
+#include "test_exec_fixture.h"
+
+#define PREFIX EXEC_TEST_PREFIX
 #define MIB (1024 * 1024)
-
-struct fixture
-{
-  struct incus_client *c;
-  char name[64];
-};
-
-static const char *errmsg (coi_error_t *err)
-{
-  return *err && (*err)->msg ? (*err)->msg : "?";
-}
-
-/* Containers named after a test process that no longer exists are left over
- * from a crash; ones of live processes belong to a parallel run. */
-static void delete_stale (struct incus_client *c)
-{
-  _cleanup_error_ coi_error_t err = NULL;
-  _cleanup_json_ json_t *list = NULL;
-  if (incus_instance_list (c, 0, NULL, &list, &err) < 0)
-    return;
-  size_t i;
-  json_t *v;
-  json_array_foreach (list, i, v)
-  {
-    const char *url = json_string_value (v);
-    const char *name = url ? strrchr (url, '/') : NULL;
-    if (name == NULL || strncmp (name + 1, PREFIX, strlen (PREFIX)) != 0)
-      continue;
-    name++;
-    char *end = NULL;
-    long pid = strtol (name + strlen (PREFIX), &end, 10);
-    if (pid <= 0 || *end != '\0' || kill ((pid_t) pid, 0) == 0 || errno == EPERM)
-      continue;
-    _cleanup_error_ coi_error_t e2 = NULL;
-    (void) incus_instance_force_delete (c, name, &e2);
-  }
-}
-
-static int setup (void **state)
-{
-  static struct fixture f;
-  _cleanup_error_ coi_error_t err = NULL;
-  if (incus_client_open (&f.c, NULL, NULL, &err) < 0)
-    {
-      fprintf (stderr, "cannot open client: %s\n", errmsg (&err));
-      return -1;
-    }
-  delete_stale (f.c);
-  snprintf (f.name, sizeof f.name, PREFIX "%ld", (long) getpid ());
-  _cleanup_json_ json_t *body = json_pack ("{s:s, s:{s:s, s:s}, s:b}", "name", f.name, "source",
-                                           "type", "image", "alias", IMAGE, "start", 1);
-  if (body == NULL || incus_instance_create (f.c, body, &err) < 0)
-    {
-      fprintf (stderr, "cannot create %s: %s\n", f.name, errmsg (&err));
-      (void) incus_instance_force_delete (f.c, f.name, &err);
-      incus_client_free (f.c);
-      return -1;
-    }
-  *state = &f;
-  return 0;
-}
-
-static int teardown (void **state)
-{
-  struct fixture *f = *state;
-  _cleanup_error_ coi_error_t err = NULL;
-  int r = incus_instance_force_delete (f->c, f->name, &err);
-  if (r < 0)
-    fprintf (stderr, "cannot delete %s: %s\n", f->name, errmsg (&err));
-  incus_client_free (f->c);
-  return r < 0 ? -1 : 0;
-}
 
 #define ARGV(...) ((const char *const[]) { __VA_ARGS__, NULL })
 
 /* Run and capture; fails the test when the exec itself fails. */
-static int run (struct fixture *f, struct incus_exec_opts *o, struct buf *out, struct buf *errb)
+static int run (struct exec_fixture *f, struct incus_exec_opts *o, struct buf *out, struct buf *errb)
 {
   _cleanup_error_ coi_error_t err = NULL;
   int code = -1;
   if (incus_exec_capture (f->c, f->name, o, out, errb, &code, &err) < 0)
-    fail_msg ("exec %s: %s", o->argv[0], errmsg (&err));
+    fail_msg ("exec %s: %s", o->argv[0], exec_errmsg (&err));
   return code;
 }
 
-static int run_argv (struct fixture *f, const char *const *argv, struct buf *out, struct buf *errb)
+static int run_argv (struct exec_fixture *f, const char *const *argv, struct buf *out, struct buf *errb)
 {
   struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
   o.argv = argv;
@@ -199,7 +128,7 @@ static void test_binary_bytes (void **state)
 
 static void test_exit_codes (void **state)
 {
-  struct fixture *f = *state;
+  struct exec_fixture *f = *state;
   assert_int_equal (run_argv (f, ARGV ("true"), NULL, NULL), 0);
   assert_int_equal (run_argv (f, ARGV ("false"), NULL, NULL), 1);
   assert_int_equal (run_argv (f, ARGV ("sh", "-c", "exit 42"), NULL, NULL), 42);
@@ -248,7 +177,7 @@ static void test_stdin_not_read (void **state)
 
 static void test_output_to_fds (void **state)
 {
-  struct fixture *f = *state;
+  struct exec_fixture *f = *state;
   _cleanup_close_ int ofd = memfd_create ("out", MFD_CLOEXEC);
   _cleanup_close_ int efd = memfd_create ("err", MFD_CLOEXEC);
   assert_true (ofd >= 0 && efd >= 0);
@@ -259,7 +188,7 @@ static void test_output_to_fds (void **state)
   _cleanup_error_ coi_error_t err = NULL;
   int code = -1;
   if (incus_exec (f->c, f->name, &o, &code, &err) < 0)
-    fail_msg ("%s", errmsg (&err));
+    fail_msg ("%s", exec_errmsg (&err));
   assert_int_equal (code, 7);
   assert_int_equal (lseek (ofd, 0, SEEK_END), MIB);
   assert_int_equal (lseek (efd, 0, SEEK_END), 1);
@@ -267,7 +196,7 @@ static void test_output_to_fds (void **state)
 
 struct bg_exec
 {
-  struct fixture *f;
+  struct exec_fixture *f;
   const char *const *argv;
   const char *const *env;
   int code;
@@ -319,7 +248,7 @@ static bool host_cmdlines_contain (const char *needle)
 
 static void test_env_not_on_command_lines (void **state)
 {
-  struct fixture *f = *state;
+  struct exec_fixture *f = *state;
   char secret[64];
   snprintf (secret, sizeof secret, "s3cr3t-%ld-%ld", (long) getpid (), (long) time (NULL));
   char kv[96];
@@ -372,20 +301,20 @@ static void test_env_not_on_command_lines (void **state)
 
 static void test_bad_env_entry (void **state)
 {
-  struct fixture *f = *state;
+  struct exec_fixture *f = *state;
   struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
   o.argv = ARGV ("true");
   o.env = ARGV ("NOEQUALS");
   _cleanup_error_ coi_error_t err = NULL;
   int code = -1;
   assert_int_equal (incus_exec (f->c, f->name, &o, &code, &err), -1);
-  assert_non_null (strstr (errmsg (&err), "KEY=VALUE"));
+  assert_non_null (strstr (exec_errmsg (&err), "KEY=VALUE"));
   assert_int_equal (err->exit_code, 2);
 }
 
 static void test_cwd_and_uid (void **state)
 {
-  struct fixture *f = *state;
+  struct exec_fixture *f = *state;
   struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
   o.argv = ARGV ("sh", "-c", "pwd; id -u; id -g; touch mine; stat -c %u:%g mine; rm mine");
   o.cwd = "/tmp";
@@ -405,7 +334,7 @@ static void test_cwd_and_uid (void **state)
 
 static void test_capture_limit_stops_command (void **state)
 {
-  struct fixture *f = *state;
+  struct exec_fixture *f = *state;
   struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
   o.argv = ARGV ("yes"); /* endless */
   _cleanup_buf_ struct buf out = { .limit = 100000 };
@@ -413,7 +342,7 @@ static void test_capture_limit_stops_command (void **state)
   int code = -1;
   time_t t0 = time (NULL);
   assert_int_equal (incus_exec_capture (f->c, f->name, &o, &out, NULL, &code, &err), -1);
-  assert_non_null (strstr (errmsg (&err), "stdout is larger than 100000 bytes"));
+  assert_non_null (strstr (exec_errmsg (&err), "stdout is larger than 100000 bytes"));
   assert_true (time (NULL) - t0 < 10);
   /* The server killed it when control closed: no `yes` is left running. */
   struct timespec pause = { 0, 300 * 1000 * 1000 };
@@ -460,7 +389,7 @@ static void interactive_child (const char *name, const char *const *argv)
   o.stderr_fd = 2;
   if (incus_client_open (&c, NULL, NULL, &err) < 0 || incus_exec (c, name, &o, &code, &err) < 0)
     {
-      fprintf (stderr, "child: %s\n", errmsg (&err));
+      fprintf (stderr, "child: %s\n", exec_errmsg (&err));
       _exit (200);
     }
   incus_client_free (c);
@@ -470,7 +399,7 @@ static void interactive_child (const char *name, const char *const *argv)
   _exit (code);
 }
 
-static pid_t spawn_interactive (struct fixture *f, const char *const *argv, int *master)
+static pid_t spawn_interactive (struct exec_fixture *f, const char *const *argv, int *master)
 {
   struct winsize ws = { .ws_row = 30, .ws_col = 100 };
   pid_t pid = forkpty (master, NULL, NULL, &ws);
@@ -551,13 +480,13 @@ static void test_interactive_not_found (void **state)
 
 static void test_instance_missing (void **state)
 {
-  struct fixture *f = *state;
+  struct exec_fixture *f = *state;
   struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
   o.argv = ARGV ("true");
   _cleanup_error_ coi_error_t err = NULL;
   int code = -1;
   assert_int_equal (incus_exec (f->c, PREFIX "does-not-exist", &o, &code, &err), -1);
-  const char *m = errmsg (&err);
+  const char *m = exec_errmsg (&err);
   assert_null (strchr (m, '\n'));
   assert_non_null (strstr (m, "exec in " PREFIX "does-not-exist"));
   assert_non_null (strstr (m, "not found"));
@@ -585,7 +514,7 @@ static void test_socket_missing (void **state)
       incus_client_free (c);
     }
   assert_int_equal (r, -1);
-  const char *m = errmsg (&err);
+  const char *m = exec_errmsg (&err);
   assert_null (strchr (m, '\n'));
   assert_non_null (strstr (m, "/nonexistent"));
   assert_non_null (strstr (m, "does not exist"));
@@ -612,5 +541,5 @@ int main (void)
     cmocka_unit_test (test_instance_missing),
     cmocka_unit_test (test_socket_missing),
   };
-  return cmocka_run_group_tests_name ("exec", tests, setup, teardown);
+  return cmocka_run_group_tests_name ("exec", tests, exec_fixture_setup, exec_fixture_teardown);
 }
