@@ -71,6 +71,21 @@ static int check_inputs (const struct coi_net_policy *p, const char *container, 
   return b.ops->check (b.h, err);
 }
 
+/* The rules key on IPv4 source addresses; on a bridge that routes IPv6 a
+ * container could re-enable IPv6 inside and go around them. */
+static int refuse_ipv6_bridge (const struct coi_net_policy *p, const struct coi_net_bridge *b,
+                               coi_error_t *err)
+{
+  if (p->mode == COI_NET_OPEN || !b->has_ipv6)
+    return 0;
+  coi_error_make (err, EPROTONOSUPPORT,
+                  "network '%s' routes IPv6, which the %s policy cannot filter; refusing to start "
+                  "an unfiltered session",
+                  b->network, coi_net_mode_name (p->mode));
+  coi_error_set_hint (err, "use a bridge with ipv6.address=none for coi containers");
+  return -1;
+}
+
 int coi_net_prepare (struct incus_client *c, const struct coi_net_policy *p, const char *container,
                      json_t *instance_body, struct coi_net_session **out, coi_error_t *err)
 {
@@ -81,6 +96,8 @@ int coi_net_prepare (struct incus_client *c, const struct coi_net_policy *p, con
   if (coi_net_bridge_lookup (c, instance_body, &b, err) < 0)
     return -1;
   int r = -1;
+  if (refuse_ipv6_bridge (p, &b, err) < 0)
+    goto out;
   struct coi_net_session *s = NULL;
   char host_name[16];
   coi_net_host_name (container, host_name);
@@ -116,6 +133,11 @@ int coi_net_attach (struct incus_client *c, const struct coi_net_policy *p, cons
   struct coi_net_bridge b = { 0 };
   if (body == NULL || coi_net_bridge_lookup (c, body, &b, err) < 0)
     return body ? -1 : coi_error_errno (err, ENOMEM, "network session");
+  if (refuse_ipv6_bridge (p, &b, err) < 0)
+    {
+      coi_net_bridge_clear (&b);
+      return -1;
+    }
   json_t *nic = json_object_get (devices, b.device);
   const char *ip = json_string_value (json_object_get (nic, "ipv4.address"));
   const char *filt = json_string_value (json_object_get (nic, "security.ipv4_filtering"));

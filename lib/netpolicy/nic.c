@@ -112,7 +112,10 @@ int coi_net_bridge_lookup (struct incus_client *c, json_t *instance_body, struct
       coi_net_bridge_clear (&b);
       return coi_error_prefix (err, "cannot read network '%s'", esc);
     }
-  const char *cidr = json_string_value (json_object_get (json_object_get (net, "config"), "ipv4.address"));
+  json_t *cfg = json_object_get (net, "config");
+  const char *cidr = json_string_value (json_object_get (cfg, "ipv4.address"));
+  const char *v6 = json_string_value (json_object_get (cfg, "ipv6.address"));
+  b.has_ipv6 = v6 && *v6 && strcmp (v6, "none") != 0;
   char buf[32];
   char *slash;
   if (cidr == NULL || strlen (cidr) >= sizeof buf || (slash = strchr (strcpy (buf, cidr), '/')) == NULL)

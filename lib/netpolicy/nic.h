@@ -5,6 +5,7 @@
 #define COI_NETPOLICY_NIC_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "incus/client.h"
@@ -18,6 +19,7 @@ struct coi_net_bridge
   char *nic_name;    /* interface name inside the container */
   uint32_t gateway;
   struct coi_ipv4_net subnet;
+  bool has_ipv6;     /* the bridge routes IPv6: the session rules would not see it */
 };
 void coi_net_bridge_clear (struct coi_net_bridge *b);
 

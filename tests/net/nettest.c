@@ -365,7 +365,8 @@ static const char *probe_path (void)
 
 static int wait_address (struct nt_ctr *ct)
 {
-  for (int i = 0; i < 300; i++)
+  /* 60 s: under load (other suites on 2 cores) a boot took seconds. */
+  for (int i = 0; i < 1200; i++)
     {
       _cleanup_json_ json_t *state = NULL;
       _cleanup_error_ coi_error_t err = NULL;

@@ -320,6 +320,68 @@ static void test_fail_closed_unprivileged (void **state)
   assert_int_equal (WEXITSTATUS (st), 0);
 }
 
+/* Eight processes prepare at once (released together from a pipe): each
+ * gets its own address. */
+static void test_concurrent_prepare (void **state)
+{
+  (void) state;
+  enum { N = 8 };
+  int go[2], res[2];
+  assert_int_equal (pipe (go), 0);
+  assert_int_equal (pipe (res), 0);
+  pid_t pids[N];
+  for (int i = 0; i < N; i++)
+    {
+      pids[i] = fork ();
+      assert_true (pids[i] >= 0);
+      if (pids[i] == 0)
+        {
+          _cleanup_error_ coi_error_t err = NULL;
+          struct incus_client *c = NULL;
+          struct coi_net_session *s = NULL;
+          char name[64], c1;
+          snprintf (name, sizeof name, "coi-test-net-conc-%d", i);
+          json_t *body = nt_create_body (name);
+          struct coi_net_policy *p = coi_net_policy_new (COI_NET_RESTRICTED);
+          close (go[1]);
+          if (incus_client_open (&c, NULL, NULL, &err) < 0 || read (go[0], &c1, 1) != 0)
+            _exit (3);
+          uint32_t a[2] = { (uint32_t) i, 0 };
+          if (coi_net_prepare (c, p, name, body, &s, &err) == 0)
+            a[1] = coi_net_session_target (s)->addr;
+          _exit (write (res[1], a, sizeof a) == sizeof a ? 0 : 4);
+        }
+    }
+  close (go[0]);
+  close (go[1]); /* EOF releases them all at once */
+  close (res[1]);
+  uint32_t addrs[N] = { 0 };
+  for (int i = 0; i < N; i++)
+    {
+      uint32_t a[2];
+      assert_int_equal (read (res[0], a, sizeof a), sizeof a);
+      assert_true (a[0] < N && a[1] != 0);
+      addrs[a[0]] = a[1];
+    }
+  for (int i = 0; i < N; i++)
+    for (int j = 0; j < i; j++)
+      assert_true (addrs[i] != addrs[j]);
+  close (res[0]);
+  for (int i = 0; i < N; i++)
+    {
+      int st;
+      waitpid (pids[i], &st, 0);
+      assert_true (WIFEXITED (st) && WEXITSTATUS (st) == 0);
+      char name[64], owner[80];
+      _cleanup_error_ coi_error_t err = NULL;
+      snprintf (name, sizeof name, "coi-test-net-conc-%d", i);
+      assert_int_equal (coi_net_reservation_owner (addrs[i], owner, sizeof owner, NULL), 1);
+      assert_string_equal (owner, name);
+      assert_int_equal (coi_net_teardown (name, &err), 0);
+      assert_int_equal (coi_net_reservation_owner (addrs[i], owner, sizeof owner, NULL), 0);
+    }
+}
+
 int main (void)
 {
   const struct CMUnitTest tests[] = {
@@ -327,6 +389,7 @@ int main (void)
     cmocka_unit_test (test_twenty_sessions),
     cmocka_unit_test (test_sigint_and_kill9),
     cmocka_unit_test (test_fail_closed_unprivileged),
+    cmocka_unit_test (test_concurrent_prepare),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
 }
