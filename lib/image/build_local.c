@@ -3,6 +3,8 @@
  * debootstrap tree, and the configured tree keyed by the recipe. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,23 +165,42 @@ static int write_meta_tar (int fd, const char *yaml, coi_error_t *err)
       coi_tar_free (t);
       return -1;
     }
-  return coi_tar_finish (t, err);
+  return coi_tar_finish (t, NULL, err);
 }
 
-static int write_rootfs_tar (int fd, const char *tree, coi_error_t *err)
+/* The rootfs tarball is written by a thread into a pipe that the upload
+ * reads: no temporary copy of a gigabyte on disk, and tar and upload overlap. */
+struct tar_job
 {
+  int fd;           /* write end, owned: closing it ends the tarball */
+  const char *tree;
+  long long bytes;
+  coi_error_t err;
+  int rc;
+};
+
+static void *tar_thread (void *p)
+{
+  struct tar_job *j = p;
+  sigset_t pipe_sig;
+  /* If the upload stops reading, writes fail with EPIPE instead of killing coi. */
+  sigemptyset (&pipe_sig);
+  sigaddset (&pipe_sig, SIGPIPE);
+  pthread_sigmask (SIG_BLOCK, &pipe_sig, NULL);
   struct coi_tar *t = NULL;
-  if (coi_tar_open (&t, fd, err) < 0)
-    return -1;
-  if (coi_tar_add_tree (t, tree, ".", skip_contents, err) < 0)
+  j->rc = coi_tar_open (&t, j->fd, &j->err);
+  if (j->rc == 0 && coi_tar_add_tree (t, j->tree, ".", skip_contents, &j->err) < 0)
     {
       coi_tar_free (t);
-      return -1;
+      j->rc = -1;
     }
-  return coi_tar_finish (t, err);
+  else if (j->rc == 0)
+    j->rc = coi_tar_finish (t, &j->bytes, &j->err);
+  close (j->fd);
+  return NULL;
 }
 
-/* An unlinked temporary file in the cache directory (it can be large). */
+/* An unlinked temporary file in the cache directory. */
 static int scratch_file (struct coi_cache *cache, coi_error_t *err)
 {
   int fd = open (cache->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -195,28 +216,44 @@ static int import_tree (struct coi_build *b, struct coi_cache *cache, const char
   _cleanup_free_ char *yaml = metadata_yaml (b, rkey);
   if (tree == NULL || yaml == NULL)
     return coi_error_errno (err, ENOMEM, "import the image");
-
-  coi_progress_step (&b->progress, "tar the tree");
   _cleanup_close_ int meta = scratch_file (cache, err);
   if (meta < 0 || write_meta_tar (meta, yaml, err) < 0)
     return -1;
-  _cleanup_close_ int rootfs = scratch_file (cache, err);
-  if (rootfs < 0 || write_rootfs_tar (rootfs, tree, err) < 0)
-    return -1;
-  struct stat st;
-  if (fstat (rootfs, &st) < 0)
-    return coi_error_errno (err, errno, "tar the tree");
-  coi_progress_done (&b->progress, "%.0f MiB", (double) st.st_size / 1048576.0);
-  if (lseek (meta, 0, SEEK_SET) < 0 || lseek (rootfs, 0, SEEK_SET) < 0)
+  if (lseek (meta, 0, SEEK_SET) < 0)
     return coi_error_errno (err, errno, "import the image");
 
-  coi_progress_step (&b->progress, "import into Incus as '%s'", b->versioned);
+  coi_progress_step (&b->progress, "tar the tree and import it into Incus as '%s'", b->versioned);
+  int pfd[2];
+  if (pipe2 (pfd, O_CLOEXEC) < 0)
+    return coi_error_errno (err, errno, "import the image");
+  _cleanup_close_ int rootfs = pfd[0];
+  struct tar_job job = { .fd = pfd[1], .tree = tree };
+  pthread_t th;
+  int pe = pthread_create (&th, NULL, tar_thread, &job);
+  if (pe != 0)
+    {
+      close (pfd[1]);
+      return coi_error_errno (err, pe, "import the image: start the tar thread");
+    }
   const char *const aliases[] = { b->versioned, NULL };
   struct incus_image_import in = { .meta_fd = meta, .rootfs_fd = rootfs,
                                    .filename = "coi.tar", .aliases = aliases };
-  if (incus_image_import (b->c, &in, fingerprint, err) < 0)
+  int r = incus_image_import (b->c, &in, fingerprint, err);
+  close (steal_fd (&rootfs)); /* unblocks a tar thread the upload gave up on */
+  pthread_join (th, NULL);
+  if (job.rc < 0)
+    {
+      /* A broken tarball is the cause of whatever the server said. */
+      coi_error_release (err);
+      *err = steal_pointer (&job.err);
+      free (*fingerprint);
+      *fingerprint = NULL;
+      return -1;
+    }
+  if (r < 0)
     return -1;
-  coi_progress_done (&b->progress, "fingerprint %.12s", *fingerprint);
+  coi_progress_done (&b->progress, "%.0f MiB, fingerprint %.12s", (double) job.bytes / 1048576.0,
+                     *fingerprint);
   return 0;
 }
 

@@ -187,11 +187,13 @@ int coi_tar_add_tree (struct coi_tar *t, const char *dir, const char *prefix,
   return 0;
 }
 
-int coi_tar_finish (struct coi_tar *t, coi_error_t *err)
+int coi_tar_finish (struct coi_tar *t, long long *bytes, coi_error_t *err)
 {
   int r = 0;
   if (archive_write_close (t->w) != ARCHIVE_OK)
     r = write_error (t, err, "close");
+  if (bytes)
+    *bytes = (long long) archive_filter_bytes (t->w, -1);
   coi_tar_free (t);
   return r;
 }

@@ -24,8 +24,9 @@ int coi_tar_add_file (struct coi_tar *t, const char *name, const void *data, siz
  * left out; mount points inside the tree are not crossed. */
 int coi_tar_add_tree (struct coi_tar *t, const char *dir, const char *prefix,
                       const char *const *skip_contents, coi_error_t *err);
-/* Write the end of the archive and free t.  Fails if any write failed. */
-int coi_tar_finish (struct coi_tar *t, coi_error_t *err);
+/* Write the end of the archive and free t.  Fails if any write failed.
+ * *bytes (may be NULL) receives the size of the whole tarball. */
+int coi_tar_finish (struct coi_tar *t, long long *bytes, coi_error_t *err);
 /* Drop an unfinished tarball. */
 void coi_tar_free (struct coi_tar *t);
 

@@ -187,6 +187,18 @@ static int finish_upload (struct incus_client *c, struct incus_raw *req, char **
                                      "import image", err);
 }
 
+/* After the body went out (r = 0) or failed: the result, once. */
+static int conclude (struct incus_client *c, struct incus_raw *req, int r, char **fingerprint,
+                     coi_error_t *err)
+{
+  if (r == 0)
+    r = finish_upload (c, req, fingerprint, err);
+  else
+    coi_error_prefix (err, "import image");
+  incus_raw_clear (req);
+  return r;
+}
+
 static int random_boundary (char *out, size_t size)
 {
   uint8_t rnd[16];
@@ -246,13 +258,8 @@ static int upload_split (struct incus_client *c, const struct incus_image_import
   close (steal_fd (&rd));
   pthread_join (th, NULL);
   if (r == 0 && w.error)
-    r = coi_error_errno (err, w.error, "import image: read the tarballs");
-  if (r == 0)
-    r = finish_upload (c, &req, fingerprint, err);
-  else
-    coi_error_prefix (err, "import image");
-  incus_raw_clear (&req);
-  return r;
+    r = coi_error_errno (err, w.error, "read the tarballs");
+  return conclude (c, &req, r, fingerprint, err);
 }
 
 static int upload_unified (struct incus_client *c, const struct incus_image_import *in,
@@ -264,13 +271,7 @@ static int upload_unified (struct incus_client *c, const struct incus_image_impo
   struct incus_raw req = { .method = "POST", .path = "/1.0/images",
                            .headers = (const char *const *) h.v, .upload_fd = in->meta_fd,
                            .upload_size = remaining (in->meta_fd), .download_fd = -1 };
-  int r = incus_raw_request (c, &req, err);
-  if (r == 0)
-    r = finish_upload (c, &req, fingerprint, err);
-  else
-    coi_error_prefix (err, "import image");
-  incus_raw_clear (&req);
-  return r;
+  return conclude (c, &req, incus_raw_request (c, &req, err), fingerprint, err);
 }
 
 int incus_image_import (struct incus_client *c, const struct incus_image_import *in,

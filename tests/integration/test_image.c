@@ -101,7 +101,7 @@ static int tar_to_file (const char *path, const char *meta_yaml, const char *tre
       static const char *const skip[] = { "dev", NULL };
       CHECK_OK (coi_tar_add_tree (t, tree, prefix, skip, &err), &err);
     }
-  CHECK_OK (coi_tar_finish (t, &err), &err);
+  CHECK_OK (coi_tar_finish (t, NULL, &err), &err);
   assert_int_equal (lseek (fd, 0, SEEK_SET), 0);
   return fd;
 }
