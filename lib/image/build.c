@@ -132,7 +132,7 @@ int coi_image_build (struct incus_client *c, const struct coi_build_opts *o, cha
       coi_error_set_hint (err, "the build log is %s", b.log_path);
       return -1;
     }
-  if (incus_image_alias_move (c, alias, fp, err) < 0)
+  if (coi_build_warm (&b, fp, err) < 0 || incus_image_alias_move (c, alias, fp, err) < 0)
     return coi_error_prefix (err, "build image %s", alias);
   fprintf (stderr, "Image '%s' is now %.12s (also '%s'), built in %.1f s\n", alias, fp,
            b.versioned, coi_progress_total (&b.progress));

@@ -30,6 +30,10 @@ char **coi_build_recipe_env (const char *mode, coi_error_t *err);
 /* Properties recorded on the image. */
 json_t *coi_build_properties (const struct coi_build *b, const char *base_desc);
 
+/* Have the server unpack the image into its default pool now, where that
+ * pool keeps image volumes, so that the first launch does not wait. */
+int coi_build_warm (struct coi_build *b, const char *fingerprint, coi_error_t *err);
+
 int coi_build_local (struct coi_build *b, char **fingerprint, coi_error_t *err);
 int coi_build_remote (struct coi_build *b, char **fingerprint, coi_error_t *err);
 
