@@ -28,6 +28,7 @@ enum
   GET_CLI,
   EXEC_OURS,
   EXEC_OURS_FRESH,
+  EXEC_FLOOR,
   EXEC_CLI,
   EXEC_COI_PROCESS,
   NSERIES
@@ -38,6 +39,7 @@ static const char *const labels[NSERIES] = {
   "GET instance, incus query",
   "exec true, coi client (kept-open connection)",
   "exec true, coi client (fresh client per run)",
+  "exec true, server floor (POST + /wait, no sockets)",
   "exec true, incus exec",
   "exec true, coi container exec (process)",
 };
@@ -94,6 +96,27 @@ static int exec_true (struct incus_client *c, const char *name)
   return code;
 }
 
+/* What the server alone takes: the exec started without websockets (output
+ * dropped by the server) and waited for.  The client's cost is what exec
+ * with its four sockets adds on top. */
+static int exec_floor (struct incus_client *c, const char *name)
+{
+  _cleanup_error_ coi_error_t err = NULL;
+  _cleanup_json_ json_t *body = json_pack ("{s:[s], s:b, s:b, s:b}", "command", "true",
+                                           "wait-for-websocket", 0, "interactive", 0,
+                                           "record-output", 0);
+  _cleanup_json_ json_t *op = NULL, *done = NULL;
+  char path[256];
+  snprintf (path, sizeof path, "/1.0/instances/%s/exec", name);
+  if (body == NULL || incus_call_async (c, "POST", path, body, &op, &err) < 0
+      || incus_operation_wait (c, json_string_value (json_object_get (op, "id")), -1, &done, &err) < 0)
+    {
+      fprintf (stderr, "exec floor: %s\n", err ? err->msg : "out of memory");
+      return -1;
+    }
+  return 0;
+}
+
 /* One timed run of series k; returns milliseconds, or -1 on failure. */
 static double one (int k, struct incus_client *c, const char *name, const char *coi)
 {
@@ -126,6 +149,9 @@ static double one (int k, struct incus_client *c, const char *name, const char *
         incus_client_free (fresh);
         break;
       }
+    case EXEC_FLOOR:
+      r = exec_floor (c, name);
+      break;
     case EXEC_CLI:
       r = run_process ((char *const[]) { "incus", "exec", (char *) name, "--", "true", NULL });
       break;
@@ -213,6 +239,8 @@ int main (int argc, char **argv)
       if (coi)
         printf ("  exec true, coi process / CLI           %.2f\n",
                 m[EXEC_COI_PROCESS] / m[EXEC_CLI]);
+      printf ("overhead of the client over the server floor:\n");
+      printf ("  exec true, client - floor              %+.2f ms\n", m[EXEC_OURS] - m[EXEC_FLOOR]);
     }
   for (int k = 0; k < NSERIES; k++)
     free (t[k]);
