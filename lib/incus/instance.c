@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/cleanup.h"
 
@@ -68,6 +69,27 @@ int incus_instance_status (struct incus_client *c, const char *name, char **stat
   return *status ? 0 : coi_error_errno (err, ENOMEM, "get instance %s", name);
 }
 
+/* Incus refuses a second operation on an instance while one runs ("Instance
+ * is busy running a "create" operation"); such refusals are retried for a
+ * while, everything else is final. */
+#define BUSY_RETRY_MS 10000
+#define BUSY_PAUSE_MS 50
+
+static int call_retrying_busy (struct incus_client *c, const char *method, const char *path,
+                               json_t *body, coi_error_t *err)
+{
+  for (int waited = 0;; waited += BUSY_PAUSE_MS)
+    {
+      if (incus_call (c, method, path, body, NULL, err) == 0)
+        return 0;
+      if (waited >= BUSY_RETRY_MS || strstr ((*err)->msg, "is busy running") == NULL)
+        return -1;
+      coi_error_release (err);
+      struct timespec pause = { 0, BUSY_PAUSE_MS * 1000 * 1000 };
+      nanosleep (&pause, NULL);
+    }
+}
+
 int incus_instance_set_state (struct incus_client *c, const char *name, const char *action,
                               int timeout_s, bool force, coi_error_t *err)
 {
@@ -76,7 +98,7 @@ int incus_instance_set_state (struct incus_client *c, const char *name, const ch
                                            timeout_s < 0 ? -1 : timeout_s, "force", force);
   if (p == NULL || body == NULL)
     return coi_error_errno (err, ENOMEM, "%s instance %s", action, name);
-  if (incus_call (c, "PUT", p, body, NULL, err) < 0)
+  if (call_retrying_busy (c, "PUT", p, body, err) < 0)
     return coi_error_prefix (err, "%s instance %s", action, name);
   return 0;
 }
@@ -86,7 +108,7 @@ int incus_instance_delete (struct incus_client *c, const char *name, coi_error_t
   _cleanup_free_ char *p = instance_path (name, NULL);
   if (p == NULL)
     return coi_error_errno (err, ENOMEM, "delete instance %s", name);
-  if (incus_call (c, "DELETE", p, NULL, NULL, err) < 0)
+  if (call_retrying_busy (c, "DELETE", p, NULL, err) < 0)
     return coi_error_prefix (err, "delete instance %s", name);
   return 0;
 }

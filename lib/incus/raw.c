@@ -148,7 +148,14 @@ int incus_raw_request (struct incus_client *c, struct incus_raw *req, coi_error_
       if (size >= 0)
         curl_easy_setopt (h, CURLOPT_INFILESIZE_LARGE, size);
     }
-  curl_easy_setopt (h, CURLOPT_CUSTOMREQUEST, req->method);
+  if (strcmp (req->method, "HEAD") == 0)
+    curl_easy_setopt (h, CURLOPT_NOBODY, 1L); /* or curl waits for a body that never comes */
+  else
+    curl_easy_setopt (h, CURLOPT_CUSTOMREQUEST, req->method);
+  /* A hostile container can turn a file into a fifo between stat and
+     read: a transfer that stalls for a minute is given up. */
+  curl_easy_setopt (h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt (h, CURLOPT_LOW_SPEED_TIME, 60L);
 
   struct timespec t0;
   clock_gettime (CLOCK_MONOTONIC, &t0);

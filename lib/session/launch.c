@@ -56,22 +56,6 @@ static bool is_name_conflict (coi_error_t err)
                  || strstr (err->msg, "is busy running a \""));
 }
 
-/* Another launcher's create of this name (doomed to fail) can hold the
- * instance briefly; a start in that window is refused as busy. */
-static int start_instance (struct incus_client *c, const char *name, coi_error_t *err)
-{
-  for (int attempt = 0;; attempt++)
-    {
-      if (incus_instance_set_state (c, name, "start", -1, false, err) == 0)
-        return 0;
-      if (attempt >= 100 || strstr ((*err)->msg, "is busy running") == NULL)
-        return -1;
-      coi_error_release (err);
-      struct timespec pause = { 0, 50 * 1000 * 1000 };
-      nanosleep (&pause, NULL);
-    }
-}
-
 static void note (const struct coi_session_opts *o, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 static void note (const struct coi_session_opts *o, const char *fmt, ...)
@@ -128,7 +112,7 @@ static int start_if_needed (struct incus_client *c, const struct coi_session_opt
     return 0;
   if (strcmp (status, "Frozen") == 0)
     return incus_instance_set_state (c, name, "unfreeze", -1, false, err);
-  return start_instance (c, name, err);
+  return incus_instance_set_state (c, name, "start", -1, false, err);
 }
 
 /* A persistent container of this workspace that the session may take over. */
@@ -339,7 +323,7 @@ int coi_session_launch (struct incus_client *c, const struct coi_session_opts *o
       s->hooks_applied = true;
     }
   if (check_abort (o, err) < 0
-      || start_instance (c, s->container, err) < 0)
+      || incus_instance_set_state (c, s->container, "start", -1, false, err) < 0)
     goto fail;
   return 0;
 
