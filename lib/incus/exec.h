@@ -14,8 +14,10 @@
 #include "util/buf.h"
 #include "util/error.h"
 
-/* The exit code used when the command does not exist, as a shell does. */
+/* Exit codes for a command that does not exist or cannot be executed, as a
+ * shell gives them (Incus reports both as errors). */
 #define INCUS_EXEC_NOT_FOUND 127
+#define INCUS_EXEC_NOT_EXECUTABLE 126
 
 struct incus_exec_opts
 {
@@ -45,8 +47,9 @@ struct incus_exec_opts
   }
 
 /* Run and wait.  *exit_code is the command's exit status (127 when it does
- * not exist, 128+N when killed by signal N).  Returns 0, or -1 with *err when
- * the exec itself failed (instance missing or stopped, transport, output). */
+ * not exist, 126 when it is not executable, 128+N when killed by signal N).
+ * Returns 0, or -1 with *err when the exec itself failed (instance missing or
+ * stopped, transport, output). */
 int incus_exec (struct incus_client *c, const char *instance, const struct incus_exec_opts *o,
                 int *exit_code, coi_error_t *err);
 

@@ -26,8 +26,8 @@ json_t *incus_exec_body (const struct incus_exec_opts *o, int width, int height,
 int incus_exec_secrets (json_t *op, const char **id, const char *secrets[EXEC_NFDS],
                         coi_error_t *err);
 
-/* Wait for the operation and turn it into an exit code (127 for a command
- * that does not exist). */
+/* Wait for the operation and turn it into an exit code (127 and 126 for a
+ * command that does not exist or cannot be executed). */
 int incus_exec_wait (struct incus_client *c, const char *id, int *exit_code, coi_error_t *err);
 
 /* {"command":"window-resize",...} and {"command":"signal",...}, as text. */

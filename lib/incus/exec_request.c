@@ -1,7 +1,6 @@
 /* The JSON side of exec: request body, operation metadata, exit status and
  * control messages. */
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -85,14 +84,25 @@ int incus_exec_secrets (json_t *op, const char **id, const char *secrets[EXEC_NF
   return 0;
 }
 
-/* Incus reports a missing executable as an error reply to /wait rather than
- * a status, with HTTP 200 or 400 depending on the version. */
-static bool command_not_found (json_t *resp, json_t *op)
+/* Incus reports a missing or non-executable command as an error reply to
+ * /wait rather than a status (HTTP 200 or 400 depending on the version);
+ * a shell would exit 127 and 126.  Returns that code, or -1. */
+static int shell_code_for (json_t *resp, json_t *op)
 {
+  static const struct
+  {
+    const char *text;
+    int code;
+  } known[] = {
+    { "Command not found", INCUS_EXEC_NOT_FOUND },
+    { "Command not executable", INCUS_EXEC_NOT_EXECUTABLE },
+  };
   const char *e = json_string_value (json_object_get (resp, "error"));
   const char *oe = json_string_value (json_object_get (op, "err"));
-  return (e && strcmp (e, "Command not found") == 0)
-         || (oe && strcmp (oe, "Command not found") == 0);
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if ((e && strcmp (e, known[i].text) == 0) || (oe && strcmp (oe, known[i].text) == 0))
+      return known[i].code;
+  return -1;
 }
 
 int incus_exec_wait (struct incus_client *c, const char *id, int *exit_code, coi_error_t *err)
@@ -108,9 +118,10 @@ int incus_exec_wait (struct incus_client *c, const char *id, int *exit_code, coi
       if (status < 0)
         return -1;
       json_t *op = json_object_get (resp, "metadata");
-      if (command_not_found (resp, op))
+      int shell_code = shell_code_for (resp, op);
+      if (shell_code >= 0)
         {
-          *exit_code = INCUS_EXEC_NOT_FOUND;
+          *exit_code = shell_code;
           return 0;
         }
       const char *type = json_string_value (json_object_get (resp, "type"));

@@ -136,6 +136,9 @@ static void test_exit_codes (void **state)
   assert_int_equal (run_argv (f, ARGV ("coi-no-such-command"), NULL, NULL), 127);
   assert_int_equal (run_argv (f, ARGV ("/nonexistent/bin/tool", "x"), NULL, NULL), 127);
   assert_int_equal (run_argv (f, ARGV ("sh", "-c", "coi-no-such-command"), NULL, NULL), 127);
+  /* Found but not executable: 126, as from a shell. */
+  assert_int_equal (run_argv (f, ARGV ("/etc/passwd"), NULL, NULL), 126);
+  assert_int_equal (run_argv (f, ARGV ("sh", "-c", "/etc/passwd"), NULL, NULL), 126);
 }
 
 static void test_stdin_passes_through (void **state)
