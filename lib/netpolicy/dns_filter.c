@@ -17,33 +17,10 @@
 #include <unistd.h>
 
 #include "netpolicy/backend.h"
+#include "netpolicy/dns_filter_private.h"
 #include "netpolicy/dns_msg.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
-
-/* Enough for a burst of lookups (a browser-like client does ~10 at once). */
-#define MAX_PENDING 64
-
-struct pending
-{
-  int fd; /* connected to the upstream; -1 when free */
-  uint16_t client_id, upstream_id;
-  struct sockaddr_in client;
-  struct coi_dns_question q;
-  struct coi_port_list ports; /* empty + all_ports: every port */
-  bool all_ports;
-  uint8_t query[COI_DNS_MAX_UDP];
-  size_t query_len;
-  struct timespec deadline;
-};
-
-struct coi_dns_filter
-{
-  struct coi_dns_filter_config cfg;
-  struct coi_net_backend backend; /* one handle for the filter's life */
-  int fd;
-  struct pending pend[MAX_PENDING];
-};
 
 void coi_dns_filter_config_for (const struct coi_net_session *s, struct coi_dns_filter_config *cfg)
 {
@@ -88,6 +65,7 @@ int coi_dns_filter_open (const struct coi_dns_filter_config *cfg, struct coi_dns
     f->cfg.upstream_timeout_ms = 3000;
   for (size_t i = 0; i < MAX_PENDING; i++)
     f->pend[i].fd = -1;
+  f->tcp_fd = -1;
   if (coi_net_backend_open (&f->backend, err) < 0)
     {
       f->fd = -1;
@@ -103,6 +81,11 @@ int coi_dns_filter_open (const struct coi_dns_filter_config *cfg, struct coi_dns
       coi_dns_filter_free (f);
       return coi_error_errno (err, e, "DNS filter: cannot listen on %s:%u",
                               coi_ipv4_str (cfg->listen_addr, a), cfg->listen_port);
+    }
+  if (coi_dns_filter_tcp_open (f, err) < 0)
+    {
+      coi_dns_filter_free (f);
+      return -1;
     }
   *out = f;
   return 0;
@@ -125,6 +108,8 @@ void coi_dns_filter_free (struct coi_dns_filter *f)
     pending_clear (&f->pend[i]);
   if (f->fd >= 0)
     close (f->fd);
+  if (f->tcp_fd >= 0)
+    close (f->tcp_fd);
   cleanup_net_backendp (&f->backend);
   free (f);
 }
@@ -234,9 +219,51 @@ static void forward (struct coi_dns_filter *f, const struct sockaddr_in *from, u
   p->deadline = deadline_in (f->cfg.upstream_timeout_ms);
 }
 
+enum coi_dns_verdict coi_dns_filter_decide (struct coi_dns_filter *f, const uint8_t *msg, size_t n,
+                                            struct coi_dns_question *q, uint8_t *out,
+                                            size_t *out_len, struct coi_port_list *ports,
+                                            bool *all_ports)
+{
+  *out_len = 0;
+  *all_ports = false;
+  if (coi_dns_parse_query (msg, n, q) < 0)
+    return COI_DNS_DROP; /* not a query we understand: silence, like a firewall */
+  const struct coi_net_host *h = coi_net_policy_find_host (f->cfg.policy, q->name);
+  if (h)
+    {
+      log_line (f, "host", q);
+      *out_len = coi_dns_make_a (msg, q, h->addr, 300, out, COI_DNS_MAX_UDP);
+      return *out_len ? COI_DNS_REPLY : COI_DNS_DROP;
+    }
+  if (!coi_net_policy_match_name (f->cfg.policy, q->name, ports, all_ports))
+    {
+      coi_port_list_clear (ports);
+      log_line (f, "deny", q);
+      *out_len = coi_dns_make_error (msg, q, COI_DNS_RCODE_REFUSED, out, COI_DNS_MAX_UDP);
+      return *out_len ? COI_DNS_REPLY : COI_DNS_DROP;
+    }
+  /* An entry without ports opens every port, as the static sets do;
+   * allowed_ports narrows entries that name none. */
+  if (*all_ports && f->cfg.policy->allowed_ports.n > 0)
+    {
+      *all_ports = false;
+      coi_port_list_clear (ports);
+      if (coi_port_list_extend (ports, &f->cfg.policy->allowed_ports) < 0)
+        {
+          *out_len = coi_dns_make_error (msg, q, COI_DNS_RCODE_SERVFAIL, out, COI_DNS_MAX_UDP);
+          return *out_len ? COI_DNS_REPLY : COI_DNS_DROP;
+        }
+    }
+  if (*all_ports)
+    coi_port_list_clear (ports);
+  coi_port_list_merge (ports);
+  log_line (f, "allow", q);
+  return COI_DNS_FORWARD;
+}
+
 static void on_query (struct coi_dns_filter *f)
 {
-  uint8_t msg[COI_DNS_MAX_UDP];
+  uint8_t msg[COI_DNS_MAX_UDP], out[COI_DNS_MAX_UDP];
   struct sockaddr_in from;
   socklen_t flen = sizeof from;
   ssize_t n = recvfrom (f->fd, msg, sizeof msg, 0, (struct sockaddr *) &from, &flen);
@@ -246,51 +273,28 @@ static void on_query (struct coi_dns_filter *f)
   if (ntohl (from.sin_addr.s_addr) != f->cfg.client_addr)
     return;
   struct coi_dns_question q;
-  if (coi_dns_parse_query (msg, (size_t) n, &q) < 0)
-    return; /* not a query we understand: silence, like a firewall */
-  const struct coi_net_host *h = coi_net_policy_find_host (f->cfg.policy, q.name);
-  if (h)
-    {
-      uint8_t out[COI_DNS_MAX_UDP];
-      size_t len = coi_dns_make_a (msg, &q, h->addr, 300, out, sizeof out);
-      log_line (f, "host", &q);
-      if (len)
-        reply (f, &from, out, len);
-      return;
-    }
   struct coi_port_list ports = { 0 };
   bool all_ports = false;
-  if (!coi_net_policy_match_name (f->cfg.policy, q.name, &ports, &all_ports))
+  size_t out_len = 0;
+  switch (coi_dns_filter_decide (f, msg, (size_t) n, &q, out, &out_len, &ports, &all_ports))
     {
-      coi_port_list_clear (&ports);
-      log_line (f, "deny", &q);
-      reply_error (f, &from, msg, &q, COI_DNS_RCODE_REFUSED);
-      return;
+    case COI_DNS_DROP:
+      break;
+    case COI_DNS_REPLY:
+      reply (f, &from, out, out_len);
+      break;
+    case COI_DNS_FORWARD:
+      forward (f, &from, msg, (size_t) n, &q, &ports, all_ports);
+      break;
     }
-  /* An entry without ports opens every port, as the static sets do;
-   * allowed_ports narrows entries that name none. */
-  if (all_ports && f->cfg.policy->allowed_ports.n > 0)
-    {
-      all_ports = false;
-      coi_port_list_clear (&ports);
-      if (coi_port_list_extend (&ports, &f->cfg.policy->allowed_ports) < 0)
-        {
-          reply_error (f, &from, msg, &q, COI_DNS_RCODE_SERVFAIL);
-          return;
-        }
-    }
-  if (all_ports)
-    coi_port_list_clear (&ports);
-  coi_port_list_merge (&ports);
-  log_line (f, "allow", &q);
-  forward (f, &from, msg, (size_t) n, &q, &ports, all_ports);
   coi_port_list_clear (&ports);
 }
 
 struct learn
 {
   struct coi_dns_filter *f;
-  struct pending *p;
+  const struct coi_dns_question *q;
+  const struct coi_port_list *ports; /* NULL: every port */
   int failed;
 };
 
@@ -301,17 +305,29 @@ static int learn_a (uint32_t addr, uint32_t ttl, void *data)
   unsigned t = ttl < c->min_ttl ? c->min_ttl : ttl > c->max_ttl ? c->max_ttl : ttl;
   _cleanup_error_ coi_error_t err = NULL;
   const struct coi_net_backend *b = &l->f->backend;
-  if (b->ops->allow_learned (b->h, c->set_addr, addr, l->p->all_ports ? NULL : &l->p->ports, t, &err)
-      < 0)
+  if (b->ops->allow_learned (b->h, c->set_addr, addr, l->ports, t, &err) < 0)
     {
       l->failed = 1;
       if (c->log_fd >= 0)
         {
           char line[512];
-          int n = snprintf (line, sizeof line, "error %s: %s\n", l->p->q.name, err->msg);
+          int n = snprintf (line, sizeof line, "error %s: %s\n", l->q->name, err->msg);
           if (n > 0)
             (void) coi_write_all (c->log_fd, line, strnlen (line, sizeof line));
         }
+      return -1;
+    }
+  return 0;
+}
+
+int coi_dns_filter_learn (struct coi_dns_filter *f, const uint8_t *answer, size_t n,
+                          const struct coi_dns_question *q, const struct coi_port_list *ports,
+                          bool all_ports)
+{
+  struct learn l = { .f = f, .q = q, .ports = all_ports ? NULL : ports };
+  if (coi_dns_foreach_a (answer, n, learn_a, &l) < 0 || l.failed)
+    {
+      log_line (f, "fail", q);
       return -1;
     }
   return 0;
@@ -335,14 +351,10 @@ static void on_answer (struct coi_dns_filter *f, struct pending *p)
         }
       return;
     }
-  struct learn l = { .f = f, .p = p };
   /* The set is updated before the answer is sent: when the client has the
    * address, the firewall already lets it through. */
-  if (coi_dns_foreach_a (msg, (size_t) n, learn_a, &l) < 0 || l.failed)
-    {
-      log_line (f, "fail", &p->q);
-      reply_error (f, &p->client, p->query, &p->q, COI_DNS_RCODE_SERVFAIL);
-    }
+  if (coi_dns_filter_learn (f, msg, (size_t) n, &p->q, &p->ports, p->all_ports) < 0)
+    reply_error (f, &p->client, p->query, &p->q, COI_DNS_RCODE_SERVFAIL);
   else
     {
       coi_dns_set_id (msg, p->client_id);
@@ -363,17 +375,17 @@ int coi_dns_filter_run (struct coi_dns_filter *f, int stop_fd, coi_error_t *err)
 {
   while (1)
     {
-      struct pollfd pfd[MAX_PENDING + 2];
-      struct pending *owner[MAX_PENDING + 2];
+      struct pollfd pfd[MAX_PENDING + 3];
+      struct pending *owner[MAX_PENDING + 3];
       nfds_t n = 0;
       int timeout = -1;
       pfd[n] = (struct pollfd){ .fd = f->fd, .events = POLLIN };
       owner[n++] = NULL;
-      if (stop_fd >= 0)
-        {
-          pfd[n] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
-          owner[n++] = NULL;
-        }
+      /* stop_fd -1 is ignored by poll */
+      pfd[n] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
+      owner[n++] = NULL;
+      pfd[n] = (struct pollfd){ .fd = f->tcp_fd, .events = POLLIN };
+      owner[n++] = NULL;
       for (size_t i = 0; i < MAX_PENDING; i++)
         if (f->pend[i].fd >= 0)
           {
@@ -398,6 +410,8 @@ int coi_dns_filter_run (struct coi_dns_filter *f, int stop_fd, coi_error_t *err)
         }
       if (stop_fd >= 0 && pfd[1].revents)
         return 0;
+      if (pfd[2].revents & POLLIN)
+        coi_dns_filter_tcp_serve (f);
       for (nfds_t i = 0; i < n; i++)
         if (owner[i] && pfd[i].revents && owner[i]->fd == pfd[i].fd)
           on_answer (f, owner[i]);

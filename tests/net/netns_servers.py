@@ -3,7 +3,7 @@
 (or on the host for the 'host service' listener).  Serves:
   TCP  on every --addr and --tcp port: greets with "hello from ADDR:PORT"
   UDP  on every --addr, --udp port: answers "echo from ADDR"
-  DNS  on --dns ADDR:53 (UDP) for the test zone, logging every query name
+  DNS  on --dns ADDR:53 (UDP and TCP) for the test zone, logging every query name
        to --dns-log; rot.allowed.test answers the address in --rot-file.
 Stops on SIGTERM.  Writes --ready once every socket is bound."""
 import argparse, os, signal, socket, struct, sys, threading
@@ -46,6 +46,26 @@ def qname(msg):
         l = msg[pos]; labels.append(msg[pos + 1:pos + 1 + l].decode("ascii", "replace")); pos += 1 + l
     return ".".join(labels).lower(), pos + 1
 
+def dns_answer(msg, log_path, rot_path):
+    name, end = qname(msg)
+    qtype = struct.unpack("!H", msg[end:end + 2])[0]
+    with open(log_path, "a") as f:
+        f.write(name + "\n")
+    ip, ttl = ZONE.get(name), 60
+    if name.endswith(".attacker.test"):
+        ip = "198.51.100.66"
+    if name == "rot.allowed.test":
+        with open(rot_path) as f:
+            ip = f.read().strip()
+        ttl = 1
+    flags = 0x8180 if ip else 0x8183
+    an = 1 if ip and qtype == 1 else 0
+    hdr = msg[:2] + struct.pack("!HHHHH", flags, 1, an, 0, 0)
+    body = msg[12:end + 4]
+    if an:
+        body += struct.pack("!HHHIH", 0xc00c, 1, 1, ttl, 4) + socket.inet_aton(ip)
+    return hdr + body
+
 def dns_server(addr, log_path, rot_path):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, 53))
@@ -53,26 +73,26 @@ def dns_server(addr, log_path, rot_path):
         while True:
             msg, peer = s.recvfrom(4096)
             try:
-                name, end = qname(msg)
-                qtype = struct.unpack("!H", msg[end:end + 2])[0]
+                s.sendto(dns_answer(msg, log_path, rot_path), peer)
             except Exception:
                 continue
-            with open(log_path, "a") as f:
-                f.write(name + "\n")
-            ip, ttl = ZONE.get(name), 60
-            if name.endswith(".attacker.test"):
-                ip = "198.51.100.66"
-            if name == "rot.allowed.test":
-                with open(rot_path) as f:
-                    ip = f.read().strip()
-                ttl = 1
-            flags = 0x8180 if ip else 0x8183
-            an = 1 if ip and qtype == 1 else 0
-            hdr = msg[:2] + struct.pack("!HHHHH", flags, 1, an, 0, 0)
-            body = msg[12:end + 4]
-            if an:
-                body += struct.pack("!HHHIH", 0xc00c, 1, 1, ttl, 4) + socket.inet_aton(ip)
-            s.sendto(hdr + body, peer)
+    return loop
+
+def dns_tcp_server(addr, log_path, rot_path):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, 53)); s.listen(16)
+    def loop():
+        while True:
+            c, _ = s.accept()
+            c.settimeout(3)
+            try:
+                n = struct.unpack("!H", c.recv(2, socket.MSG_WAITALL))[0]
+                r = dns_answer(c.recv(n, socket.MSG_WAITALL), log_path, rot_path)
+                c.sendall(struct.pack("!H", len(r)) + r)
+            except Exception:
+                pass
+            c.close()
     return loop
 
 def main():
@@ -91,6 +111,7 @@ def main():
             loops.append(udp_server(addr, a.udp))
     if a.dns:
         loops.append(dns_server(a.dns, a.dns_log, a.rot_file))
+        loops.append(dns_tcp_server(a.dns, a.dns_log, a.rot_file))
     for l in loops:
         threading.Thread(target=l, daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))

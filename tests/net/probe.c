@@ -2,7 +2,7 @@
  * as a static binary (the image has no curl, dig or ping).  It prints one
  * word (ok, refused, unreach, timeout, rcode=N, error) and details, and
  * always exits 0 when it could run, so the test reads the verdict.
- *   coi-probe tcp IP PORT | udp IP PORT | icmp IP | dns SERVER NAME
+ *   coi-probe tcp IP PORT | udp IP PORT | icmp IP | dns SERVER NAME | dnstcp SERVER NAME
  *   coi-probe icmp6 IFACE   (echo to ff02::1; "ok SRC" for a reply from another host) */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -171,7 +171,7 @@ static int do_icmp (const char *ip)
     }
 }
 
-static int do_dns (const char *server, const char *name)
+static int do_dns (const char *server, const char *name, bool tcp)
 {
   uint8_t q[512], *p = q;
   uint16_t id = (uint16_t) (getpid () ^ time (NULL));
@@ -200,15 +200,31 @@ static int do_dns (const char *server, const char *name)
   *p++ = 0;
   *p++ = 1; /* IN */
   struct sockaddr_in sa = addr_of (server, 53);
-  int fd = socket (AF_INET, SOCK_DGRAM, 0);
+  int fd = socket (AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
   if (fd < 0 || connect (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
     return verdict_errno (errno);
-  if (send (fd, q, (size_t) (p - q), 0) < 0)
+  size_t qlen = (size_t) (p - q);
+  uint8_t lenp[2] = { (uint8_t) (qlen >> 8), (uint8_t) qlen };
+  if ((tcp && send (fd, lenp, 2, MSG_MORE) < 0) || send (fd, q, qlen, 0) < 0)
     return verdict_errno (errno);
   if (wait_in (fd, TIMEOUT_MS) == 0)
     return verdict_errno (ETIMEDOUT);
   uint8_t r[1500];
-  ssize_t n = recv (fd, r, sizeof r, 0);
+  ssize_t n;
+  if (tcp)
+    {
+      /* Length prefix, then the message (small: one read each suffices here). */
+      n = recv (fd, lenp, 2, MSG_WAITALL);
+      if (n == 2)
+        n = recv (fd, r, (size_t) (lenp[0] << 8 | lenp[1]) < sizeof r ? (size_t) (lenp[0] << 8 | lenp[1]) : sizeof r, MSG_WAITALL);
+      else if (n >= 0)
+        {
+          printf ("closed\n");
+          return 0;
+        }
+    }
+  else
+    n = recv (fd, r, sizeof r, 0);
   if (n < 0)
     return verdict_errno (errno);
   if (n < 12 || r[0] != q[0] || r[1] != q[1])
@@ -303,7 +319,9 @@ int main (int argc, char **argv)
   if (argc == 3 && strcmp (argv[1], "icmp6") == 0)
     return do_icmp6 (argv[2]);
   if (argc == 4 && strcmp (argv[1], "dns") == 0)
-    return do_dns (argv[2], argv[3]);
+    return do_dns (argv[2], argv[3], false);
+  if (argc == 4 && strcmp (argv[1], "dnstcp") == 0)
+    return do_dns (argv[2], argv[3], true);
   fprintf (stderr, "usage: coi-probe tcp IP PORT | udp IP PORT | icmp IP | dns SERVER NAME\n");
   return 2;
 }

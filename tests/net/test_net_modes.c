@@ -121,6 +121,8 @@ static void test_open (void **state)
   nt_dns_log_clear ();
   expect ("dns", NT_DNS, "secret.attacker.test", "ok 198.51.100.66");
   assert_true (nt_dns_saw ("secret.attacker.test"));
+  expect ("dnstcp", NT_DNS, "tcp.attacker.test", "ok 198.51.100.66");
+  assert_true (nt_dns_saw ("tcp.attacker.test"));
 }
 
 static void test_restricted (void **state)
@@ -196,9 +198,17 @@ static void test_allowlist (void **state)
   expect ("dns", NT_BRIDGE_GW, "secret.attacker.test", "rcode=5");
   expect ("dns", NT_DNS, "secret.attacker.test", "rcode=5");
   expect ("dns", "198.51.100.66", "c2VjcmV0.attacker.test", "rcode=5");
+  expect ("dnstcp", NT_DNS, "tcp.attacker.test", "rcode=5");
   assert_false (nt_dns_saw ("secret.attacker.test"));
+  assert_false (nt_dns_saw ("tcp.attacker.test"));
   assert_false (nt_dns_saw ("c2vjcmv0.attacker.test"));
   assert_true (nt_dns_saw ("api.allowed.test") == false); /* cleared above, nothing allowed asked */
+
+  /* DNS over TCP (what resolvers fall back to on truncation) learns too. */
+  expect ("tcp", "198.51.100.12", "80", "blocked");
+  expect ("dnstcp", NT_DNS, "x.wild.test", "ok 198.51.100.12");
+  expect ("tcp", "198.51.100.12", "80", "ok");
+  expect ("dnstcp", NT_BRIDGE_GW, "fixed.allowed.test", "ok 198.51.100.30");
 
   /* Wildcards: below the suffix only. */
   expect ("dns", NT_BRIDGE_GW, "deep.x.wild.test", "ok 198.51.100.12");
