@@ -7,6 +7,7 @@
 #include "cli/session_cli.h"
 #include "incus/client.h"
 #include "session/agent.h"
+#include "session/supervise.h"
 #include "session/tool_state.h"
 #include "util/cleanup.h"
 
@@ -40,6 +41,16 @@ static int tool_command (struct coi_session_cli *sc, struct coi_session *s, bool
   return coi_tool_argv (&t, argv, err);
 }
 
+static int supervise (struct coi_ctx *ctx, struct coi_session_cli *sc, struct coi_session *s,
+                      coi_error_t *err)
+{
+  pid_t pid;
+  if (!coi_session_needs_supervisor (sc->cfg, &sc->guards, true))
+    return 0;
+  return coi_session_supervise (s, sc->cfg, &sc->guards, ctx->global.remote, ctx->global.project,
+                                &pid, err);
+}
+
 static int run_session (struct coi_ctx *ctx, struct coi_session_cli *sc,
                         const struct shell_opts *o, coi_error_t *err)
 {
@@ -65,11 +76,15 @@ static int run_session (struct coi_ctx *ctx, struct coi_session_cli *sc,
       || coi_agent_env (&sc->user, sc->user_name, getenv ("TERM"), NULL, &env, err) < 0)
     goto fail;
 
+  /* Attached, this process ends the session; detached, the supervisor. */
+  if (!o->background && coi_session_claim (s.container, err) < 0)
+    goto fail;
   if (o->tmux)
     {
       if (coi_agent_start (c, s.container, &sc->user, (const char *const *) argv,
                            (const char *const *) env, (const char *const *) sc->env, err) < 0
-          || coi_session_mark_ready (c, s.container, err) < 0)
+          || coi_session_mark_ready (c, s.container, err) < 0
+          || supervise (ctx, sc, &s, err) < 0)
         goto fail;
       agent_started = true;
       if (o->background)
@@ -85,7 +100,7 @@ static int run_session (struct coi_ctx *ctx, struct coi_session_cli *sc,
     }
   else
     {
-      if (coi_session_mark_ready (c, s.container, err) < 0)
+      if (coi_session_mark_ready (c, s.container, err) < 0 || supervise (ctx, sc, &s, err) < 0)
         goto fail;
       agent_started = true;
       if (coi_agent_run_direct (c, s.container, &sc->user, (const char *const *) argv,
@@ -96,6 +111,7 @@ static int run_session (struct coi_ctx *ctx, struct coi_session_cli *sc,
   {
     int sig = stopped_by ? stopped_by : coi_session_cli_aborted (sc);
     int r = coi_session_cli_finish (c, sc, &s, sig != 0, err);
+    coi_session_unclaim (s.container);
     coi_session_clear (&s);
     if (r < 0)
       return -1;
@@ -111,6 +127,8 @@ fail:
       coi_session_cli_finish (c, sc, &s, true, &e2);
     else if (s.created && !s.persistent)
       coi_session_destroy (c, &s, &e2);
+    if (s.container)
+      coi_session_unclaim (s.container);
     coi_session_clear (&s);
     return -1;
   }

@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "monitor/paths.h"
 #include "monitor/supervisor.h"
+#include "session/supervise.h"
 #include "util/cleanup.h"
 
 struct supervise_opts
@@ -22,9 +23,9 @@ static const struct coi_opt supervise_opts[] = {
   OPT_END,
 };
 
-/* What happens when the session ends.  The session code may point this at
- * its own cleanup (it receives the client, the spec and the reason). */
-static const struct coi_supervisor_hooks hooks = { .end = coi_supervisor_default_end, .data = NULL };
+/* The session's own end: save the agent's state, then remove an ephemeral
+ * container and its host state (unless an attached launcher does it). */
+static const struct coi_supervisor_hooks hooks = { .end = coi_session_end_supervised, .data = NULL };
 
 COI_HANDLER (cmd_supervise)
 {

@@ -1,0 +1,168 @@
+#include "session/supervise.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "config/toml_json.h"
+#include "incus/instance.h"
+#include "monitor/guard_spec.h"
+#include "monitor/paths.h"
+#include "monitor/supervisor.h"
+#include "netpolicy/policy.h"
+#include "session/end.h"
+#include "session/inventory.h"
+#include "session/metadata.h"
+#include "session/spec.h"
+#include "session/tool_state.h"
+#include "util/bootid.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+bool coi_session_needs_supervisor (const struct coi_config *cfg, const struct coi_session_guards *g,
+                                   bool interactive_session)
+{
+  return interactive_session || coi_config_bool (cfg, "monitoring.enabled")
+         || g->limits.max_duration_sec > 0 || (g->net && g->net->mode == COI_NET_ALLOWLIST);
+}
+
+static int fill_spec (struct coi_guard_spec *spec, const struct coi_session *s,
+                      const struct coi_config *cfg, const struct coi_session_guards *g,
+                      const char *remote, const char *project, coi_error_t *err)
+{
+  spec->container = strdup (s->container);
+  spec->remote = remote ? strdup (remote) : NULL;
+  spec->project = project ? strdup (project) : NULL;
+  spec->network_mode = strdup (g->net ? coi_net_mode_name (g->net->mode) : "restricted");
+  if (spec->container == NULL || spec->network_mode == NULL || (remote && !spec->remote)
+      || (project && !spec->project))
+    return coi_error_errno (err, ENOMEM, "prepare supervisor");
+  spec->ephemeral = !s->persistent;
+  spec->started_at = time (NULL);
+  spec->limits = coi_limits_to_json (&g->limits);
+  spec->max_duration_sec = g->limits.max_duration_sec;
+  spec->auto_stop = g->limits.auto_stop;
+  spec->stop_graceful = g->limits.stop_graceful;
+  spec->stop_timeout_sec = (int) coi_config_int (cfg, "container.shutdown_timeout");
+  const struct toml_value *mon = coi_config_node (cfg, "monitoring");
+  if (mon)
+    {
+      _cleanup_json_ json_t *table = toml_to_json (mon, false);
+      if (table == NULL || coi_monitor_settings_from_json (&spec->monitoring, table, err) < 0)
+        return err && *err ? -1 : coi_error_errno (err, ENOMEM, "prepare supervisor");
+    }
+  return 0;
+}
+
+int coi_session_supervise (const struct coi_session *s, const struct coi_config *cfg,
+                           const struct coi_session_guards *g, const char *remote,
+                           const char *project, pid_t *pid, coi_error_t *err)
+{
+  _cleanup_guard_spec_ struct coi_guard_spec spec;
+  _cleanup_free_ char *path = NULL;
+  coi_guard_spec_init (&spec);
+  if (fill_spec (&spec, s, cfg, g, remote, project, err) < 0
+      || coi_run_path (s->container, COI_RUN_SPEC, &path, err) < 0
+      || coi_guard_spec_save (path, &spec, err) < 0
+      || coi_supervisor_spawn (NULL, path, pid, err) < 0)
+    return coi_error_prefix (err, "guard session %s", s->container);
+  return 0;
+}
+
+/* The session as the container's labels describe it. */
+static int session_from_labels (json_t *inst, struct coi_session *s, coi_error_t *err)
+{
+  json_t *cfg = json_object_get (inst, "config");
+  const char *id = json_string_value (json_object_get (cfg, COI_KEY_SESSION));
+  const char *tool = json_string_value (json_object_get (cfg, COI_KEY_TOOL));
+  const char *ws = json_string_value (json_object_get (cfg, COI_KEY_WORKSPACE));
+  const char *pers = json_string_value (json_object_get (cfg, COI_KEY_PERSISTENT));
+  const char *image = json_string_value (json_object_get (cfg, COI_KEY_IMAGE));
+  const char *profile = json_string_value (json_object_get (cfg, COI_KEY_PROFILE));
+  const char *name = json_string_value (json_object_get (inst, "name"));
+  if (id == NULL || !coi_valid_session_id (id) || name == NULL)
+    return 0; /* not a session coi labelled: nothing to save */
+  s->tool = coi_tool_lookup (tool ? tool : "claude", err);
+  if (s->tool == NULL)
+    return -1;
+  snprintf (s->id, sizeof s->id, "%s", id);
+  s->container = strdup (name);
+  s->tool_name = strdup (tool ? tool : "claude");
+  s->workspace_abs = ws ? strdup (ws) : NULL;
+  s->image = image ? strdup (image) : NULL;
+  s->profile = profile ? strdup (profile) : NULL;
+  s->persistent = pers && strcmp (pers, "true") == 0;
+  if (s->container == NULL || s->tool_name == NULL)
+    return coi_error_errno (err, ENOMEM, "read session labels");
+  return 1;
+}
+
+#define COI_RUN_CLAIM ".claim"
+
+int coi_session_claim (const char *container, coi_error_t *err)
+{
+  _cleanup_free_ char *path = NULL;
+  char boot[64], text[128];
+  if (coi_run_path (container, COI_RUN_CLAIM, &path, err) < 0)
+    return -1;
+  coi_boot_id (boot);
+  int n = snprintf (text, sizeof text, "%d:%s", (int) getpid (), boot);
+  return coi_write_file_atomic (path, text, (size_t) n, 0600, err);
+}
+
+void coi_session_unclaim (const char *container)
+{
+  _cleanup_free_ char *path = NULL;
+  _cleanup_error_ coi_error_t ignored = NULL;
+  if (coi_run_path (container, COI_RUN_CLAIM, &path, &ignored) == 0)
+    unlink (path);
+}
+
+static bool claimed (const char *container)
+{
+  _cleanup_free_ char *path = NULL;
+  _cleanup_free_ char *text = NULL;
+  _cleanup_error_ coi_error_t ignored = NULL;
+  if (coi_run_path (container, COI_RUN_CLAIM, &path, &ignored) < 0
+      || coi_read_file (path, 128, &text, NULL, &ignored) < 0)
+    return false;
+  return coi_owner_alive (text);
+}
+
+int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_spec *spec,
+                                enum coi_end_reason why, void *data, coi_error_t *err)
+{
+  (void) data;
+  (void) why;
+  if (claimed (spec->container))
+    return 0;
+  _cleanup_json_ json_t *inst = NULL;
+  if (incus_instance_get (c, spec->container, &inst, err) < 0)
+    {
+      if ((*err)->status != 404)
+        return -1;
+      /* Gone already: only host state is left to forget. */
+      coi_error_release (err);
+      coi_container_forget (spec->container);
+      return 0;
+    }
+  struct coi_session s = { 0 };
+  int r = session_from_labels (inst, &s, err);
+  if (r == 1)
+    {
+      /* The supervisor runs as the launching user: the same HOME, the same
+         session store.  The code user's home comes from the defaults. */
+      struct coi_agent_user u = { 1000, 1000, "/home/code" };
+      r = coi_tool_state_save (c, &s, &u, true, err);
+      if (r == 0 && !s.persistent)
+        r = coi_container_end (c, spec->container, 0, err);
+    }
+  else if (r == 0 && spec->ephemeral)
+    r = coi_container_end (c, spec->container, 0, err);
+  coi_session_clear (&s);
+  return r < 0 ? -1 : 0;
+}

@@ -1,0 +1,38 @@
+/* Handing a session to its supervisor: the process that keeps guarding it
+ * (monitoring, time limit, allowlist DNS, the end of an ephemeral session)
+ * after `coi` exits or the user detaches. */
+#ifndef COI_SESSION_SUPERVISE_H
+#define COI_SESSION_SUPERVISE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "incus/client.h"
+#include "monitor/supervisor.h"
+#include "session/guards.h"
+#include "session/session.h"
+
+struct coi_config;
+
+/* Whether a session needs a supervisor at all: shell sessions always (they
+ * can be detached); `run` only for monitoring, a time limit or allowlist. */
+bool coi_session_needs_supervisor (const struct coi_config *cfg, const struct coi_session_guards *g,
+                                   bool interactive_session);
+
+/* Write the spec and start (or re-arm) the supervisor. */
+int coi_session_supervise (const struct coi_session *s, const struct coi_config *cfg,
+                           const struct coi_session_guards *g, const char *remote,
+                           const char *project, pid_t *pid, coi_error_t *err);
+
+/* The supervisor's end of a session: save the agent's state and, for an
+ * ephemeral session, delete the container and its host state. */
+int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_spec *spec,
+                                enum coi_end_reason why, void *data, coi_error_t *err);
+
+/* While a launcher is attached it ends the session itself (it has the
+ * terminal, the exit code and the user's signals); the supervisor only
+ * steps in once the claim's process is gone. */
+int coi_session_claim (const char *container, coi_error_t *err);
+void coi_session_unclaim (const char *container);
+
+#endif
