@@ -1,0 +1,58 @@
+#!/bin/bash
+# test.sh: every test of coi, on this machine, from nothing.
+#
+# The set-up of coi-up.sh (packages, incusd, pool, bridge, the `coi` image),
+# then a normal build (build/) and an ASan+UBSan build (build-asan/), then
+# `meson test` in both.  The last line is "N passed, N failed" over both
+# builds; the exit status is non-zero when anything failed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$ROOT/scripts/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/setup.sh
+. "$ROOT/scripts/lib/setup.sh"
+
+require_root "$@"
+setup_machine
+build_coi build all
+build_coi build-asan all -Db_sanitize=address,undefined -Db_lundef=false
+build_image
+
+# Suites that are not tests of correctness stay out (benchmarks).
+run_tests() {
+  local dir=$1
+  step "meson test ($dir)"
+  local rc=0
+  meson test -C "$ROOT/$dir" --no-rebuild --print-errorlogs --no-suite bench \
+    >"$LOGDIR/test-$dir.log" 2>&1 || rc=$?
+  grep -E '^ *[0-9]+/[0-9]+ ' "$LOGDIR/test-$dir.log" | grep -vE ' OK +[0-9.]+s' || true
+  ok "exit $rc (log $LOGDIR/test-$dir.log)"
+}
+run_tests build
+run_tests build-asan
+
+# Count from meson's own records: one line per test in testlog.json.
+read -r passed failed < <(python3 - "$ROOT/build" "$ROOT/build-asan" <<'PY'
+import json, sys
+passed = failed = 0
+for d in sys.argv[1:]:
+    try:
+        lines = open(d + "/meson-logs/testlog.json").read().splitlines()
+    except OSError:
+        failed += 1  # no record at all is a failure of the run
+        continue
+    for line in lines:
+        if not line.strip():
+            continue
+        r = json.loads(line).get("result")
+        if r in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif r != "SKIP":
+            failed += 1
+print(passed, failed)
+PY
+)
+echo "total time $(total_s) s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
