@@ -10,6 +10,7 @@
 #include "cli/session_cli.h"
 #include "incus/exec.h"
 #include "session/agent.h"
+#include "session/supervise.h"
 #include "session/tool_state.h"
 #include "util/cleanup.h"
 
@@ -76,6 +77,17 @@ COI_HANDLER (cmd_run)
     }
   if (coi_session_launch (c, &sc.opts, &s, err) < 0)
     goto out;
+  /* This process ends the run; a supervisor (monitoring, time limit,
+     allowlist DNS) only takes over if it dies. */
+  if (coi_session_claim (s.container, err) < 0)
+    goto end;
+  if (coi_session_needs_supervisor (sc.cfg, &sc.guards, false))
+    {
+      pid_t sup;
+      if (coi_session_supervise (&s, sc.cfg, &sc.guards, ctx->global.remote, ctx->global.project,
+                                 &sup, err) < 0)
+        goto end;
+    }
   if (coi_session_wait_ready (c, s.container, 30000, err) < 0
       || coi_agent_env (&sc.user, sc.user_name, getenv ("TERM"), NULL, &env, err) < 0)
     goto end;
@@ -105,6 +117,8 @@ end:
       }
     if (r == 0 && sig)
       code = 128 + sig;
+    if (s.container)
+      coi_session_unclaim (s.container);
   }
 out:
   coi_session_clear (&s);
