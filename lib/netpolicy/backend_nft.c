@@ -40,15 +40,44 @@ static bool may_admin_net (void)
   return (d[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32))) != 0;
 }
 
+static int refuse_unprivileged (coi_error_t *err)
+{
+  coi_error_make (err, EPERM,
+                  "network isolation needs root or CAP_NET_ADMIN to install nftables rules; "
+                  "refusing to start an unfiltered session");
+  coi_error_set_hint (err, "run coi as root, or choose --network=open explicitly");
+  return -1;
+}
+
+/* Read-only where possible: a "create table" that fails with EEXIST still
+ * costs a kernel transaction and its abort. */
+static int base_present (struct coi_nft *n, coi_error_t *err)
+{
+  _cleanup_json_ json_t *arr = NULL;
+  if (coi_nft_list_json (n, "list tables", &arr, err) < 0)
+    return -1;
+  size_t i;
+  json_t *it;
+  json_array_foreach (arr, i, it)
+  {
+    json_t *t = json_object_get (it, "table");
+    const char *fam = json_string_value (json_object_get (t, "family"));
+    const char *name = json_string_value (json_object_get (t, "name"));
+    if (fam && name && strcmp (fam, "inet") == 0 && strcmp (name, COI_NFT_TABLE) == 0)
+      return 1;
+  }
+  return 0;
+}
+
 static int nft_check (void *h, coi_error_t *err)
 {
   _cleanup_error_ coi_error_t e = NULL;
   int r;
   if (!may_admin_net ())
     r = coi_error_make (&e, EPERM, "no CAP_NET_ADMIN");
-  else
+  else if ((r = base_present (h, &e)) == 0)
     r = ensure_base (h, &e);
-  if (r == 0)
+  if (r >= 0)
     return 0;
   if (e->status != EPERM)
     {
@@ -56,11 +85,7 @@ static int nft_check (void *h, coi_error_t *err)
       e = NULL;
       return -1;
     }
-  coi_error_make (err, EPERM,
-                  "network isolation needs root or CAP_NET_ADMIN to install nftables rules; "
-                  "refusing to start an unfiltered session");
-  coi_error_set_hint (err, "run coi as root, or choose --network=open explicitly");
-  return -1;
+  return refuse_unprivileged (err);
 }
 
 /* One transaction.  The base is created only when the table is missing,
@@ -91,6 +116,9 @@ static int nft_apply (void *h, const struct coi_net_target *t, const struct coi_
 {
   if (!coi_net_container_name_ok (t->container))
     return coi_error_make (err, EINVAL, "invalid container name '%s'", t->container);
+  /* No separate check here: apply is one transaction on the hot path. */
+  if (!may_admin_net ())
+    return refuse_unprivileged (err);
   return run_rendered (h, coi_nft_render_apply (t, p), true, err);
 }
 

@@ -172,8 +172,6 @@ int coi_net_apply_policy (struct coi_net_session *s, const struct coi_net_policy
   _cleanup_net_backend_ struct coi_net_backend b = { 0 };
   if (coi_net_policy_validate (p, err) < 0 || coi_net_backend_open (&b, err) < 0)
     return -1;
-  if (p->mode != COI_NET_OPEN && b.ops->check (b.h, err) < 0)
-    return -1;
   if (p->mode == COI_NET_ALLOWLIST && s->target.dns_port == 0)
     return coi_error_make (err, ERANGE, "no DNS filter port for this address");
   _cleanup_net_lock_ int lock = coi_net_lock (err);
@@ -181,8 +179,8 @@ int coi_net_apply_policy (struct coi_net_session *s, const struct coi_net_policy
     return -1;
   if (b.ops->apply (b.h, &s->target, p, err) < 0)
     {
-      /* In open mode a leftover from an earlier owner of the address only
-       * restricts more; without privileges we cannot remove it, so say so. */
+      /* Without privileges a leftover of an earlier owner of the address
+       * cannot be removed; in open mode it only restricts more, so go on. */
       if (p->mode == COI_NET_OPEN && (*err)->status == EPERM)
         {
           coi_error_release (err);
