@@ -48,28 +48,32 @@ struct incus_ws
   struct buf msg;
 };
 
+/* A curl send/recv result as a read()/write() one.  curl keeps the socket's
+ * errno: a reset is the peer hanging up with our last bytes unread, which
+ * Incus does routinely, so it is told apart from other failures. */
+static ssize_t curl_result (struct incus_ws *ws, CURLcode rc, size_t n)
+{
+  if (rc == CURLE_OK)
+    return (ssize_t) n;
+  if (rc == CURLE_AGAIN)
+    {
+      errno = EAGAIN;
+      return -1;
+    }
+  long os_errno = 0;
+  curl_easy_getinfo (ws->curl, CURLINFO_OS_ERRNO, &os_errno);
+  ws->io_rc = rc;
+  errno = os_errno == ECONNRESET ? ECONNRESET : EIO;
+  return -1;
+}
+
 static ssize_t transport_recv (struct incus_ws *ws, uint8_t *buf, size_t len)
 {
   if (ws->curl)
     {
       size_t n = 0;
       CURLcode rc = curl_easy_recv (ws->curl, buf, len, &n);
-      if (rc == CURLE_AGAIN)
-        {
-          errno = EAGAIN;
-          return -1;
-        }
-      if (rc != CURLE_OK)
-        {
-          /* curl keeps the socket's errno: a reset is the peer hanging up
-             with our last bytes unread, which Incus does routinely. */
-          long os_errno = 0;
-          curl_easy_getinfo (ws->curl, CURLINFO_OS_ERRNO, &os_errno);
-          ws->io_rc = rc;
-          errno = os_errno == ECONNRESET ? ECONNRESET : EIO;
-          return -1;
-        }
-      return (ssize_t) n;
+      return curl_result (ws, rc, n);
     }
   ssize_t n;
   do
@@ -84,18 +88,7 @@ static ssize_t transport_send (struct incus_ws *ws, const uint8_t *data, size_t 
     {
       size_t n = 0;
       CURLcode rc = curl_easy_send (ws->curl, data, len, &n);
-      if (rc == CURLE_AGAIN)
-        {
-          errno = EAGAIN;
-          return -1;
-        }
-      if (rc != CURLE_OK)
-        {
-          ws->io_rc = rc;
-          errno = EIO;
-          return -1;
-        }
-      return (ssize_t) n;
+      return curl_result (ws, rc, n);
     }
   ssize_t n;
   do

@@ -16,6 +16,7 @@
 #include "incus/exec.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 #define USAGE "<name> [flags] -- <command> [args...]"
 
@@ -111,21 +112,6 @@ static int print_capture_json (struct buf *out, struct buf *errb, int code, coi_
   return coi_print_json (j, err);
 }
 
-static int write_all (int fd, const char *p, size_t n)
-{
-  while (n > 0)
-    {
-      ssize_t w = write (fd, p, n);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        return -1;
-      p += w;
-      n -= (size_t) w;
-    }
-  return 0;
-}
-
 COI_HANDLER (cmd_container_exec)
 {
   __attribute__ ((cleanup (opts_clear))) struct exec_opts o = { .user = -1, .group = -1 };
@@ -181,8 +167,8 @@ COI_HANDLER (cmd_container_exec)
   if (strcmp (format, "raw") == 0)
     {
       fflush (stdout);
-      if (write_all (1, out.data ? out.data : "", out.len) < 0
-          || write_all (2, errb.data ? errb.data : "", errb.len) < 0)
+      if (coi_write_all (1, out.data ? out.data : "", out.len) < 0
+          || coi_write_all (2, errb.data ? errb.data : "", errb.len) < 0)
         return coi_error_errno (err, errno, "print output");
       return code;
     }

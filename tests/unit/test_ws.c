@@ -589,7 +589,8 @@ static int connect_fake (enum fake_mode mode, struct fake *f, struct incus_ws **
       assert_int_equal (s.messages, 1);
       assert_memory_equal (s.data.data, "abc", 3);
       buf_free (&s.data);
-      assert_int_equal (incus_ws_send (*ws, INCUS_WS_BINARY, "xyz", 3, err), 0);
+      if (incus_ws_send (*ws, INCUS_WS_BINARY, "xyz", 3, err) < 0)
+        fail_msg ("send: %s", (*err)->msg);
       assert_int_equal (incus_ws_drain (*ws, 5000, err), 0);
     }
   else
