@@ -51,6 +51,8 @@ static void session_free (struct exec_session *s)
 }
 #define _cleanup_session_ __attribute__ ((cleanup (session_free)))
 
+/* Like coi_write_all, but an O_NONBLOCK output (a terminal or pipe shared
+ * with a parent that set it) is waited for rather than failed. */
 static int write_all (int fd, const char *p, size_t n)
 {
   while (n > 0)
