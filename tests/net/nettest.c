@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -176,9 +177,34 @@ static const char *servers_script (void)
   return s ? s : "tests/net/netns_servers.py";
 }
 
+/* The fixture's names (netns, veth, containers) are fixed, and developers
+ * run the suite from several build directories at once: one run at a
+ * time on this host.  The fd stays open (and locked) until exit. */
+static int lock_suite (void)
+{
+  int fd = open ("/run/coi-nettest.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return -1;
+  for (int i = 0; i < 960; i++) /* 8 minutes */
+    {
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+        return 0;
+      if (i == 0)
+        fprintf (stderr, "# waiting for another run of the net suite\n");
+      usleep (500000);
+    }
+  close (fd);
+  return -1;
+}
+
 int nt_up (void)
 {
   _cleanup_error_ coi_error_t err = NULL;
+  if (lock_suite () < 0)
+    {
+      fprintf (stderr, "net suite: cannot take /run/coi-nettest.lock\n");
+      return -1;
+    }
   atexit (nt_down);
   signal (SIGINT, on_signal);
   signal (SIGTERM, on_signal);
