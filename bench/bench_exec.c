@@ -3,8 +3,8 @@
  * hits both sides alike; prints medians and ratios (target: at most 0.5).
  *
  * Usage: bench_exec [RUNS] [INSTANCE] [COI]
- *   INSTANCE: a running container (default: one made from coi-ci-base and
- *   deleted afterwards).  COI: path of the coi binary, to also time
+ *   INSTANCE: a running container (default, or "": one made from coi-ci-base
+ *   and deleted afterwards).  COI: path of the coi binary, to also time
  *   `coi container exec NAME -- true` as a process. */
 #include <fcntl.h>
 #include <jansson.h>
@@ -189,7 +189,7 @@ int main (int argc, char **argv)
   if (incus_client_open (&c, NULL, NULL, &err) < 0)
     return coi_error_report (&err, stderr);
   char name[64];
-  bool made = argc <= 2;
+  bool made = argc <= 2 || argv[2][0] == '\0';
   if (made)
     {
       if (make_instance (c, name, sizeof name) < 0)
