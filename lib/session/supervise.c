@@ -42,6 +42,9 @@ static int fill_spec (struct coi_guard_spec *spec, const struct coi_session *s,
       || (project && !spec->project))
     return coi_error_errno (err, ENOMEM, "prepare supervisor");
   spec->ephemeral = !s->persistent;
+  spec->allowed = json_array ();
+  if (spec->allowed == NULL)
+    return coi_error_errno (err, ENOMEM, "prepare supervisor");
   spec->started_at = time (NULL);
   spec->limits = coi_limits_to_json (&g->limits);
   spec->max_duration_sec = g->limits.max_duration_sec;
