@@ -13,7 +13,10 @@
 #include "monitor/guard_spec.h"
 #include "monitor/paths.h"
 #include "monitor/supervisor.h"
+#include "netpolicy/dns_filter.h"
+#include "netpolicy/net.h"
 #include "netpolicy/policy.h"
+#include "session/net_config.h"
 #include "session/end.h"
 #include "session/inventory.h"
 #include "session/metadata.h"
@@ -168,4 +171,42 @@ int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_s
     r = coi_container_end (c, spec->container, 0, err);
   coi_session_clear (&s);
   return r < 0 ? -1 : 0;
+}
+
+/* The allowlist's DNS filter lives in the supervisor's process tree, so it
+ * runs exactly as long as the session is guarded.  The policy is rebuilt
+ * from the same configuration the launcher read (the container's labels
+ * name its workspace and profile). */
+int coi_session_dns_filter_start (const char *spec_path, pid_t *pid, coi_error_t *err)
+{
+  _cleanup_guard_spec_ struct coi_guard_spec spec;
+  coi_guard_spec_init (&spec);
+  *pid = 0;
+  if (coi_guard_spec_load (spec_path, &spec, err) < 0)
+    return -1;
+  if (spec.network_mode == NULL || strcmp (spec.network_mode, "allowlist") != 0)
+    return 0;
+  _cleanup_incus_client_ struct incus_client *c = NULL;
+  _cleanup_json_ json_t *inst = NULL;
+  if (incus_client_open (&c, spec.remote, spec.project, err) < 0
+      || incus_instance_get (c, spec.container, &inst, err) < 0)
+    return coi_error_prefix (err, "start DNS filter");
+  json_t *labels = json_object_get (inst, "config");
+  struct coi_config_load_opts lo = {
+    .workspace = json_string_value (json_object_get (labels, COI_KEY_WORKSPACE)),
+    .profile = json_string_value (json_object_get (labels, COI_KEY_PROFILE)),
+    .quiet = true,
+  };
+  _cleanup_config_ struct coi_config *cfg = NULL;
+  _cleanup_net_policy_ struct coi_net_policy *policy = NULL;
+  _cleanup_net_session_ struct coi_net_session *ns = NULL;
+  struct coi_dns_filter_config fc;
+  if (coi_config_load (&lo, &cfg, err) < 0
+      || coi_net_policy_from_config (cfg, "allowlist", &policy, err) < 0
+      || coi_net_attach (c, policy, spec.container, &ns, err) < 0)
+    return coi_error_prefix (err, "start DNS filter for %s", spec.container);
+  coi_dns_filter_config_for (ns, &fc);
+  if (coi_dns_filter_spawn (&fc, pid, err) < 0)
+    return coi_error_prefix (err, "start DNS filter for %s", spec.container);
+  return 0;
 }

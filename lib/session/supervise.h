@@ -35,4 +35,8 @@ int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_s
 int coi_session_claim (const char *container, coi_error_t *err);
 void coi_session_unclaim (const char *container);
 
+/* In the supervisor: start the allowlist DNS filter for the spec's session
+ * (*pid 0 when the mode needs none).  It dies with the supervisor. */
+int coi_session_dns_filter_start (const char *spec_path, pid_t *pid, coi_error_t *err);
+
 #endif

@@ -3,7 +3,9 @@
  * launcher starts it through coi_supervisor_spawn; by hand it is useful to
  * guard a container again after its supervisor was stopped. */
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "cli/command.h"
 #include "monitor/paths.h"
@@ -40,7 +42,19 @@ COI_HANDLER (cmd_supervise)
     return coi_error_usage (err, "usage: coi __supervise [--spec PATH] [CONTAINER]");
   if (spec == NULL && coi_run_path (pos[0], COI_RUN_SPEC, &spec, err) < 0)
     return -1;
-  if (coi_supervisor_main (spec, o.ready_fd, &hooks, err) < 0)
+  /* Without the filter allowlist names fail closed; another supervisor of
+     this container may hold its port, so this is not fatal. */
+  pid_t dns = 0;
+  coi_error_t dns_err = NULL;
+  if (coi_session_dns_filter_start (spec, &dns, &dns_err) < 0)
+    coi_error_report (&dns_err, stderr);
+  r = coi_supervisor_main (spec, o.ready_fd, &hooks, err);
+  if (dns > 0)
+    {
+      kill (dns, SIGTERM);
+      waitpid (dns, NULL, 0);
+    }
+  if (r < 0)
     return -1;
   return 0;
 }
