@@ -22,6 +22,8 @@ RUNTIME_PKGS=(
   dnsmasq-base
   # the storage pool on a loop file, and the image build
   btrfs-progs debootstrap
+  # the tests drive interactive sessions through a host tmux
+  tmux
 )
 
 setup_packages() {
