@@ -20,6 +20,8 @@
 #include "incus/instance.h"
 #include "util/cleanup.h"
 
+#include "bench_util.h"
+
 extern char **environ;
 
 enum
@@ -44,24 +46,6 @@ static const char *const labels[NSERIES] = {
   "exec true, coi container exec (process)",
 };
 
-static double now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
-
-static int cmp (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double median (double *v, int n)
-{
-  qsort (v, (size_t) n, sizeof *v, cmp);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* Run argv with stdin and stdout on /dev/null; its exit status or -1. */
 static int run_process (char *const argv[])

@@ -14,24 +14,8 @@
 #include "incus/instance.h"
 #include "util/buf.h"
 
-static double now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "bench_util.h"
 
-static int cmp (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double median (double *v, int n)
-{
-  qsort (v, (size_t) n, sizeof *v, cmp);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static int ours (struct incus_client *c, const char *image, const char *name)
 {

@@ -18,6 +18,16 @@ static const struct coi_opt kill_options[] = {
   OPT_END,
 };
 
+static int kill_one (struct incus_client *c, const struct coi_instance_info *i, void *data,
+                     coi_error_t *err)
+{
+  (void) data;
+  if (coi_container_end (c, i->name, 0, err) < 0)
+    return -1;
+  printf ("Killed %s\n", i->name);
+  return 0;
+}
+
 COI_HANDLER (cmd_kill)
 {
   struct kill_opts o = { 0 };
@@ -26,29 +36,5 @@ COI_HANDLER (cmd_kill)
   if (r != 0)
     return r < 0 ? -1 : 0;
   _cleanup_free_ char **pos = p.pos;
-  if (o.all && p.npos)
-    return coi_error_usage (err, "give container names or --all, not both");
-
-  struct coi_targets t;
-  struct incus_client *c;
-  if (coi_targets_resolve (ctx, pos, p.npos, o.all, &t, err) < 0 || coi_ctx_client (ctx, &c, err) < 0)
-    {
-      coi_targets_clear (&t);
-      return -1;
-    }
-  r = 0;
-  if (t.n == 0)
-    printf ("No containers to kill\n");
-  else if ((o.all || t.n > 1) && !coi_targets_confirm (&t, "kill", o.force))
-    r = 1;
-  else
-    for (size_t i = 0; i < t.n && r == 0; i++)
-      {
-        if (coi_container_end (c, t.items[i]->name, 0, err) < 0)
-          r = -1;
-        else
-          printf ("Killed %s\n", t.items[i]->name);
-      }
-  coi_targets_clear (&t);
-  return r;
+  return coi_targets_each (ctx, pos, p.npos, o.all, o.force, "kill", kill_one, NULL, err);
 }

@@ -23,8 +23,15 @@ static const struct coi_opt persist_options[] = {
   OPT_END,
 };
 
-static int persist_one (struct incus_client *c, const struct coi_instance_info *i, coi_error_t *err)
+static int persist_one (struct incus_client *c, const struct coi_instance_info *i, void *data,
+                        coi_error_t *err)
 {
+  (void) data;
+  if (i->persistent)
+    {
+      printf ("%s is already persistent\n", i->name);
+      return 0;
+    }
   _cleanup_json_ json_t *patch = json_pack ("{s:{s:s}}", "config", COI_KEY_PERSISTENT, "true");
   if (patch == NULL || incus_instance_patch (c, i->name, patch, err) < 0)
     return patch ? -1 : coi_error_make (err, 0, "persist %s: out of memory", i->name);
@@ -41,6 +48,7 @@ static int persist_one (struct incus_client *c, const struct coi_instance_info *
             return -1;
         }
     }
+  printf ("%s is now persistent\n", i->name);
   return 0;
 }
 
@@ -52,29 +60,6 @@ COI_HANDLER (cmd_persist)
   if (r != 0)
     return r < 0 ? -1 : 0;
   _cleanup_free_ char **pos = p.pos;
-  if (o.all && p.npos)
-    return coi_error_usage (err, "give container names or --all, not both");
-  struct coi_targets t;
-  struct incus_client *c;
-  if (coi_targets_resolve (ctx, pos, p.npos, o.all, &t, err) < 0 || coi_ctx_client (ctx, &c, err) < 0)
-    {
-      coi_targets_clear (&t);
-      return -1;
-    }
-  r = 0;
-  if (t.n == 0)
-    printf ("No containers to persist\n");
-  else if ((o.all || t.n > 1) && !coi_targets_confirm (&t, "make persistent", o.force))
-    r = 1;
-  for (size_t i = 0; i < t.n && r == 0; i++)
-    {
-      if (t.items[i]->persistent)
-        printf ("%s is already persistent\n", t.items[i]->name);
-      else if (persist_one (c, t.items[i], err) < 0)
-        r = -1;
-      else
-        printf ("%s is now persistent\n", t.items[i]->name);
-    }
-  coi_targets_clear (&t);
-  return r;
+  return coi_targets_each (ctx, pos, p.npos, o.all, o.force, "make persistent", persist_one, NULL,
+                           err);
 }

@@ -21,6 +21,17 @@ static const struct coi_opt shutdown_options[] = {
   OPT_END,
 };
 
+static int shutdown_one (struct incus_client *c, const struct coi_instance_info *i, void *data,
+                         coi_error_t *err)
+{
+  int timeout = *(const int *) data;
+  fprintf (stderr, "Shutting down %s (timeout %d s)...\n", i->name, timeout);
+  if (coi_container_end (c, i->name, timeout ? timeout : 1, err) < 0)
+    return -1;
+  printf ("Shut down %s\n", i->name);
+  return 0;
+}
+
 COI_HANDLER (cmd_shutdown)
 {
   struct shutdown_opts o = { .timeout = 60 };
@@ -31,30 +42,6 @@ COI_HANDLER (cmd_shutdown)
   _cleanup_free_ char **pos = p.pos;
   if (o.timeout < 0)
     return coi_error_usage (err, "invalid --timeout %d: must be 0 or more", o.timeout);
-  if (o.all && p.npos)
-    return coi_error_usage (err, "give container names or --all, not both");
-
-  struct coi_targets t;
-  struct incus_client *c;
-  if (coi_targets_resolve (ctx, pos, p.npos, o.all, &t, err) < 0 || coi_ctx_client (ctx, &c, err) < 0)
-    {
-      coi_targets_clear (&t);
-      return -1;
-    }
-  r = 0;
-  if (t.n == 0)
-    printf ("No containers to shut down\n");
-  else if ((o.all || t.n > 1) && !coi_targets_confirm (&t, "shut down", o.force))
-    r = 1;
-  else
-    for (size_t i = 0; i < t.n && r == 0; i++)
-      {
-        fprintf (stderr, "Shutting down %s (timeout %d s)...\n", t.items[i]->name, o.timeout);
-        if (coi_container_end (c, t.items[i]->name, o.timeout ? o.timeout : 1, err) < 0)
-          r = -1;
-        else
-          printf ("Shut down %s\n", t.items[i]->name);
-      }
-  coi_targets_clear (&t);
-  return r;
+  return coi_targets_each (ctx, pos, p.npos, o.all, o.force, "shut down", shutdown_one, &o.timeout,
+                           err);
 }

@@ -64,3 +64,27 @@ bool coi_targets_confirm (const struct coi_targets *t, const char *verb, bool fo
     }
   return coi_confirm ("Continue?");
 }
+
+int coi_targets_each (struct coi_ctx *ctx, char **names, int nnames, bool all, bool force,
+                      const char *verb, coi_target_fn fn, void *data, coi_error_t *err)
+{
+  struct coi_targets t;
+  struct incus_client *c;
+  if (all && nnames)
+    return coi_error_usage (err, "give container names or --all, not both");
+  if (coi_targets_resolve (ctx, names, nnames, all, &t, err) < 0 || coi_ctx_client (ctx, &c, err) < 0)
+    {
+      coi_targets_clear (&t);
+      return -1;
+    }
+  int r = 0;
+  if (t.n == 0)
+    printf ("No containers to %s\n", verb);
+  else if ((all || t.n > 1) && !coi_targets_confirm (&t, verb, force))
+    r = 1;
+  for (size_t i = 0; i < t.n && r == 0; i++)
+    if (fn (c, t.items[i], data, err) < 0)
+      r = -1;
+  coi_targets_clear (&t);
+  return r;
+}

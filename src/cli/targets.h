@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "cli/command.h"
+#include "incus/client.h"
 #include "session/inventory.h"
 
 struct coi_targets
@@ -21,5 +22,13 @@ int coi_targets_resolve (struct coi_ctx *ctx, char **names, int nnames, bool all
 void coi_targets_clear (struct coi_targets *t);
 /* Confirm on the terminal unless forced; false means "not confirmed". */
 bool coi_targets_confirm (const struct coi_targets *t, const char *verb, bool force);
+
+/* The body of kill, shutdown and persist: resolve the targets, confirm when
+ * several (or --all) are named, then call `fn` for each.  Returns 0, 1 when
+ * not confirmed, or -1. */
+typedef int (*coi_target_fn) (struct incus_client *c, const struct coi_instance_info *i,
+                              void *data, coi_error_t *err);
+int coi_targets_each (struct coi_ctx *ctx, char **names, int nnames, bool all, bool force,
+                      const char *verb, coi_target_fn fn, void *data, coi_error_t *err);
 
 #endif
