@@ -5,6 +5,7 @@
 #include "cli/command.h"
 #include "cli/output.h"
 #include "session/inventory.h"
+#include "monitor/supervisor.h"
 #include "session/metadata.h"
 #include "util/cleanup.h"
 
@@ -39,12 +40,20 @@ static bool wanted (const struct list_opts *o, const struct coi_instance_info *i
   return true;
 }
 
+/* Whether a live supervisor guards the container (COI cannot tell). */
+static bool guarded (const char *name)
+{
+  bool g = false;
+  pid_t pid = 0;
+  return coi_supervisor_status (name, &g, &pid) == 0 && g;
+}
+
 static json_t *container_json (const struct coi_instance_info *i)
 {
-  json_t *j = json_pack ("{s:s, s:s, s:s, s:s, s:b, s:s}", "name", i->name, "status",
+  json_t *j = json_pack ("{s:s, s:s, s:s, s:s, s:b, s:s, s:b}", "name", i->name, "status",
                          i->status, "created_at", i->created_at ? i->created_at : "", "image",
                          i->image ? i->image : "", "persistent", i->persistent, "ipv4",
-                         i->ipv4 ? i->ipv4 : "");
+                         i->ipv4 ? i->ipv4 : "", "guarded", guarded (i->name));
   if (j && i->workspace)
     json_object_set_new (j, "workspace", json_string (i->workspace));
   return j;
@@ -69,6 +78,7 @@ static void print_text (const struct list_opts *o, const struct coi_inventory *i
       printf ("    Image: %s\n", i->image ? i->image : "");
       if (i->workspace)
         printf ("    Workspace: %s\n", i->workspace);
+      printf ("    Guarded: %s\n", guarded (i->name) ? "yes" : "no");
     }
   if (shown == 0)
     printf ("  (none)\n");

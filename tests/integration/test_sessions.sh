@@ -127,8 +127,12 @@ like "shell: dummy agent runs in tmux session coi-<container> as code" "$pane" "
 check "shell: metadata.json written" test -f "$HOME/.coi/sessions-claude/$sid/metadata.json"
 list=$("$COI" list --format json)
 like "list: shows the session" "$list" "\"name\": \"$name\""
+like "list: a background session is guarded by its supervisor" "$list" '"guarded": true'
+check "supervisor: running for the session" pgrep -f "__supervise --spec .*$name"
 "$COI" kill --force "$name" >/dev/null 2>&1
 is "kill: container gone" "$(containers)" ""
+for i in $(seq 1 50); do pgrep -f "__supervise --spec .*$name" >/dev/null || break; sleep 0.2; done
+check "supervisor: exits once its container is gone" sh -c "! pgrep -f '__supervise --spec .*$name'"
 
 # --- persistent: kept after the command, reused by its slot ---------------------
 unset COI_USE_DUMMY
