@@ -12,14 +12,16 @@ export HOME=$(mktemp -d /tmp/coi-sess-home.XXXXXX)
 WS=$(mktemp -d /tmp/coi-sess-ws.XXXXXX)
 cd "$WS"
 
+# This workspace's containers only: other runs may share the prefix.
+STEM="coit-$(printf %s "$WS" | sha256sum | cut -c1-8)-"
 cleanup ()
 {
-  for c in $(incus list -c n --format csv "^coit-" 2>/dev/null); do incus delete -f "$c" >/dev/null 2>&1; done
+  for c in $(incus list -c n --format csv "^$STEM" 2>/dev/null); do incus delete -f "$c" >/dev/null 2>&1; done
   rm -rf "$HOME" "$WS"
 }
 trap cleanup EXIT
 
-containers () { incus list -c n --format csv "^coit-" 2>/dev/null | sort | tr '\n' ' '; }
+containers () { incus list -c n --format csv "^$STEM" 2>/dev/null | sort | tr '\n' ' '; }
 
 # --- coi run: output, streams, exit codes ------------------------------------
 out=$("$COI" run --image "$IMAGE" -- echo hello 2>/tmp/coi-run-err.$$); rc=$?
@@ -128,17 +130,17 @@ check "shell: metadata.json written" test -f "$HOME/.coi/sessions-claude/$sid/me
 list=$("$COI" list --format json)
 like "list: shows the session" "$list" "\"name\": \"$name\""
 like "list: a background session is guarded by its supervisor" "$list" '"guarded": true'
-check "supervisor: running for the session" pgrep -f "__supervise --spec .*$name"
+supervised () { pgrep -f "__supervis[e] --spec .*$1" >/dev/null; }
+check "supervisor: running for the session" supervised "$name"
 "$COI" kill --force "$name" >/dev/null 2>&1
 is "kill: container gone" "$(containers)" ""
-for i in $(seq 1 50); do pgrep -f "__supervise --spec .*$name" >/dev/null || break; sleep 0.2; done
-check "supervisor: exits once its container is gone" sh -c "! pgrep -f '__supervise --spec .*$name'"
+for i in $(seq 1 50); do supervised "$name" || break; sleep 0.2; done
+check "supervisor: exits once its container is gone" test "$(supervised "$name"; echo $?)" = 1
 
 # --- persistent: kept after the command, reused by its slot ---------------------
 unset COI_USE_DUMMY
 "$COI" run --image "$IMAGE" --persistent -- touch /home/code/marker >/dev/null 2>&1
-is "persistent: container kept after run" "$(containers)" "$(incus list -c n --format csv '^coit-' | sort | tr '\n' ' ')"
-pname=$(incus list -c n --format csv '^coit-' | head -1)
+pname=$(incus list -c n --format csv "^$STEM" | head -1)
 like "persistent: one container exists" "$pname" "coit-"
 out=$("$COI" run --image "$IMAGE" --persistent --slot 1 -- ls /home/code/marker 2>/dev/null)
 is "persistent: the same container is reused (its files are there)" "$out" /home/code/marker
@@ -197,6 +199,37 @@ check "poweroff: coi shell ends when the agent powers the container off" tmux_wa
 like "poweroff: session data saved" "$(tmux capture-pane -p -t coitest)" "Session data saved"
 is "poweroff: container deleted" "$(containers)" ""
 tmux kill-session -t coitest 2>/dev/null
+
+# --- resume: the agent's saved state comes back --------------------------------
+errf=$(mktemp /tmp/coi-sess-err.XXXXXX)
+tmux new-session -d -s coitest -x 150 -y 40 "COI_USE_DUMMY=1 \"$COI\" shell --image $IMAGE 2>$errf; echo COI-EXIT=\$?; sleep 600"
+check "resume: the dummy agent waits for input" tmux_wait 'You:'
+tmux send-keys -t coitest 'remember-me-42' Enter
+check "resume: the agent answered" tmux_wait 'remember-me-42-BACK'
+tmux send-keys -t coitest 'exit' Enter
+check "resume: the agent exited to a shell" tmux_wait 'code@'
+tmux send-keys -t coitest 'exit' Enter
+check "resume: the first session ended" tmux_wait 'COI-EXIT=0'
+sid=$(sed -n 's/^Session ID: //p' "$errf" | head -1)
+like "resume: session data saved" "$(cat "$errf")" "Session data saved"
+check "resume: the agent's conversation was saved" \
+  sh -c "ls $HOME/.coi/sessions-claude/$sid/.claude/projects/-workspace/*.jsonl >/dev/null"
+is "resume: the ephemeral container is gone" "$(containers)" ""
+tmux kill-session -t coitest 2>/dev/null
+tmux new-session -d -s coitest -x 150 -y 40 "COI_USE_DUMMY=1 \"$COI\" shell --image $IMAGE --resume 2>$errf; echo COI-EXIT=\$?; sleep 600"
+check "resume: the agent resumes its conversation" tmux_wait 'Resuming session'
+check "resume: and shows what was said before" tmux_wait 'remember-me-42'
+like "resume: the newest session of the workspace was picked" "$(cat "$errf")" "Auto-detected session: $sid"
+like "resume: with the same session id" "$(cat "$errf")" "Session ID: $sid"
+tmux send-keys -t coitest 'exit' Enter
+tmux_wait 'code@' && tmux send-keys -t coitest 'exit' Enter
+check "resume: the resumed session ended" tmux_wait 'COI-EXIT=0'
+tmux kill-session -t coitest 2>/dev/null
+rm -f "$errf"
+"$COI" shell --image $IMAGE --resume=0000dead >/dev/null 2>/tmp/coi-resume-err.$$; rc=$?
+is "resume: an unknown session id is an error" "$rc" 1
+like "resume: naming how to list sessions" "$(cat /tmp/coi-resume-err.$$)" "session '0000dead' not found - check available sessions with: coi list --all"
+rm -f /tmp/coi-resume-err.$$
 
 tmux new-session -d -s coitest -x 150 -y 40 "\"$COI\" shell --image $IMAGE --debug; echo COI-EXIT=\$?; sleep 600"
 check "signals: second interactive session reaches a prompt" tmux_wait 'code@'
