@@ -19,6 +19,10 @@ build_coi build all
 build_coi build-asan all -Db_sanitize=address,undefined -Db_lundef=false
 build_image
 
+# The tests' containers come from the product's image (tests read
+# COI_TEST_IMAGE); it has everything the old coi-ci-base image had.
+export COI_TEST_IMAGE=${COI_TEST_IMAGE:-coi}
+
 # Suites that are not tests of correctness stay out (benchmarks).
 run_tests() {
   local dir=$1
