@@ -96,8 +96,13 @@ incusd_pid() { api GET /1.0 | jq -r .environment.server_pid; }
 setup_incusd() {
   step "incusd"
   if [ -d /run/systemd/system ]; then
-    # A systemd machine: the package's units own the daemon.
-    incus_up || systemctl enable --now incus.socket incus.service >/dev/null
+    # A systemd machine: the package's units own the daemon (a restart of
+    # incus.service leaves running containers alone).
+    if incus_up && [ "$SUBID_CHANGED" = 1 ]; then
+      systemctl restart incus.service
+    else
+      incus_up || systemctl enable --now incus.socket incus.service >/dev/null
+    fi
   elif incus_up && [ "$SUBID_CHANGED" = 1 ]; then
     # SIGTERM stops the daemon only (running containers stay up), once its
     # running operations end: up to its shutdown timeout, 5 minutes.
