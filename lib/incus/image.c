@@ -8,25 +8,29 @@
 #include "incus/remote.h"
 #include "util/cleanup.h"
 
-static char *seg_path (const char *prefix, const char *name)
+/* One call on a named image or alias: "<prefix><escaped name>".  A missing
+ * one keeps status 404 and gets a message that names it ("image 'x' not
+ * found"); other failures read "<action> <name>: <why>". */
+static int named_call (struct incus_client *c, const char *method, const char *prefix,
+                       const char *name, json_t *body, json_t **out, const char *what,
+                       const char *action, coi_error_t *err)
 {
   _cleanup_free_ char *e = incus_escape (name);
-  char *p = NULL;
-  if (e == NULL || asprintf (&p, "%s%s", prefix, e) < 0)
-    return NULL;
-  return p;
-}
-
-/* Missing things keep status 404 and get a message that names them. */
-static int not_found_or (coi_error_t *err, const char *what, const char *name, const char *action)
-{
-  if (*err && (*err)->status == 404)
+  _cleanup_free_ char *path = NULL;
+  if (e == NULL || asprintf (&path, "%s%s", prefix, e) < 0)
+    return coi_error_errno (err, ENOMEM, "%s %s", action, name);
+  if (incus_call (c, method, path, body, out, err) == 0)
+    return 0;
+  if ((*err)->status == 404)
     {
       coi_error_release (err);
       return coi_error_make (err, 404, "%s '%s' not found", what, name);
     }
   return coi_error_prefix (err, "%s %s", action, name);
 }
+
+#define IMAGES "/1.0/images/"
+#define ALIASES "/1.0/images/aliases/"
 
 int incus_image_list (struct incus_client *c, int recursion, const char *filter, json_t **list,
                       coi_error_t *err)
@@ -51,23 +55,13 @@ int incus_image_list (struct incus_client *c, int recursion, const char *filter,
 int incus_image_get (struct incus_client *c, const char *fingerprint, json_t **image,
                      coi_error_t *err)
 {
-  _cleanup_free_ char *p = seg_path ("/1.0/images/", fingerprint);
-  if (p == NULL)
-    return coi_error_errno (err, ENOMEM, "get image %s", fingerprint);
-  if (incus_call (c, "GET", p, NULL, image, err) < 0)
-    return not_found_or (err, "image", fingerprint, "get image");
-  return 0;
+  return named_call (c, "GET", IMAGES, fingerprint, NULL, image, "image", "get image", err);
 }
 
 int incus_image_alias_get (struct incus_client *c, const char *alias, json_t **obj,
                            coi_error_t *err)
 {
-  _cleanup_free_ char *p = seg_path ("/1.0/images/aliases/", alias);
-  if (p == NULL)
-    return coi_error_errno (err, ENOMEM, "get image alias %s", alias);
-  if (incus_call (c, "GET", p, NULL, obj, err) < 0)
-    return not_found_or (err, "image alias", alias, "get image alias");
-  return 0;
+  return named_call (c, "GET", ALIASES, alias, NULL, obj, "image alias", "get image alias", err);
 }
 
 int incus_image_alias_list (struct incus_client *c, json_t **list, coi_error_t *err)
@@ -140,23 +134,13 @@ int incus_image_exists (struct incus_client *c, const char *name, coi_error_t *e
 
 int incus_image_delete (struct incus_client *c, const char *fingerprint, coi_error_t *err)
 {
-  _cleanup_free_ char *p = seg_path ("/1.0/images/", fingerprint);
-  if (p == NULL)
-    return coi_error_errno (err, ENOMEM, "delete image %s", fingerprint);
-  if (incus_call (c, "DELETE", p, NULL, NULL, err) < 0)
-    return not_found_or (err, "image", fingerprint, "delete image");
-  return 0;
+  return named_call (c, "DELETE", IMAGES, fingerprint, NULL, NULL, "image", "delete image", err);
 }
 
 int incus_image_patch (struct incus_client *c, const char *fingerprint, json_t *patch,
                        coi_error_t *err)
 {
-  _cleanup_free_ char *p = seg_path ("/1.0/images/", fingerprint);
-  if (p == NULL)
-    return coi_error_errno (err, ENOMEM, "update image %s", fingerprint);
-  if (incus_call (c, "PATCH", p, patch, NULL, err) < 0)
-    return not_found_or (err, "image", fingerprint, "update image");
-  return 0;
+  return named_call (c, "PATCH", IMAGES, fingerprint, patch, NULL, "image", "update image", err);
 }
 
 int incus_image_alias_create (struct incus_client *c, const char *alias, const char *fingerprint,
@@ -188,24 +172,18 @@ int incus_image_alias_move (struct incus_client *c, const char *alias, const cha
         return -1;
       coi_error_release (err);
     }
-  _cleanup_free_ char *p = seg_path ("/1.0/images/aliases/", alias);
   _cleanup_json_ json_t *body = json_pack ("{s:s}", "target", fingerprint);
-  if (p == NULL || body == NULL)
+  if (body == NULL)
     return coi_error_errno (err, ENOMEM, "move image alias %s", alias);
   /* PATCH keeps the description; PUT would clear it. */
-  if (incus_call (c, "PATCH", p, body, NULL, err) < 0)
-    return not_found_or (err, "image alias", alias, "move image alias");
-  return 0;
+  return named_call (c, "PATCH", ALIASES, alias, body, NULL, "image alias", "move image alias",
+                     err);
 }
 
 int incus_image_alias_delete (struct incus_client *c, const char *alias, coi_error_t *err)
 {
-  _cleanup_free_ char *p = seg_path ("/1.0/images/aliases/", alias);
-  if (p == NULL)
-    return coi_error_errno (err, ENOMEM, "delete image alias %s", alias);
-  if (incus_call (c, "DELETE", p, NULL, NULL, err) < 0)
-    return not_found_or (err, "image alias", alias, "delete image alias");
-  return 0;
+  return named_call (c, "DELETE", ALIASES, alias, NULL, NULL, "image alias", "delete image alias",
+                     err);
 }
 
 /* The fingerprint a finished image operation reports. */
@@ -253,7 +231,7 @@ int incus_image_publish (struct incus_client *c, const struct incus_image_publis
 
   _cleanup_json_ json_t *meta = NULL;
   if (incus_call (c, "POST", "/1.0/images", body, &meta, err) < 0)
-    return not_found_or (err, "instance", source_name, "publish");
+    return coi_error_prefix (err, "publish %s", source_name);
   return incus_image_op_fingerprint (meta, fingerprint, "publish", err);
 }
 
