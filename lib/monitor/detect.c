@@ -88,7 +88,19 @@ static bool is_private (uint32_t a)
          || in_net (a, IP4 (192, 168, 0, 0), 16) || in_net (a, IP4 (100, 64, 0, 0), 10);
 }
 
-struct coi_verdict coi_judge_dest_v4 (const struct coi_netview *v, uint32_t dst, uint16_t dport)
+static struct coi_verdict judge_v4 (const struct coi_netview *v, uint32_t dst, uint16_t dport);
+
+struct coi_verdict coi_judge_dest_v4 (const struct coi_netview *v, uint8_t protocol, uint32_t dst, uint16_t dport)
+{
+  struct coi_verdict r = judge_v4 (v, dst, dport);
+  /* Datagrams are not a connection anyone asked for: local services of the
+   * container's OS send them; only metadata and reverse-shell ports stay. */
+  if (protocol != IPPROTO_TCP && r.level == COI_LEVEL_HIGH && strcmp (r.rule, "suspicious-port") != 0)
+    r.level = COI_LEVEL_WARNING;
+  return r;
+}
+
+static struct coi_verdict judge_v4 (const struct coi_netview *v, uint32_t dst, uint16_t dport)
 {
   if (dst == METADATA_V4)
     return verdict (COI_LEVEL_CRITICAL, "metadata", "connection to the cloud metadata endpoint");
@@ -98,8 +110,8 @@ struct coi_verdict coi_judge_dest_v4 (const struct coi_netview *v, uint32_t dst,
     return COI_NO_VERDICT; /* DHCP, mDNS, IGMP */
   if (v->gateway && dst == v->gateway)
     {
-      if (dport == 53 || dport == 67 || dport == 68)
-        return COI_NO_VERDICT;
+      if (dport == 53 || dport == 67 || dport == 68 || dport == 123 || dport == 5353 || dport == 5355)
+        return COI_NO_VERDICT; /* DNS, DHCP, NTP, mDNS, LLMNR */
       if (v->mode != COI_NET_OPEN)
         return verdict (COI_LEVEL_HIGH, "host-service", "connection to a service on the host");
       return COI_NO_VERDICT;
@@ -121,6 +133,19 @@ struct coi_verdict coi_judge_dest_v4 (const struct coi_netview *v, uint32_t dst,
   return COI_NO_VERDICT;
 }
 
+struct coi_verdict coi_judge_flow (const struct coi_netview *v, uint8_t protocol, uint32_t dst, uint16_t sport,
+                                   uint16_t dport)
+{
+  if (dst != METADATA_V4)
+    {
+      if (sport != 0 && sport < 1024 && dport >= 1024)
+        return COI_NO_VERDICT;
+      if (v->gateway && dst == v->gateway && dport >= 32768)
+        return COI_NO_VERDICT;
+    }
+  return coi_judge_dest_v4 (v, protocol, dst, dport);
+}
+
 struct coi_verdict coi_judge_sock (const struct coi_netview *v, const struct coi_sock *s)
 {
   /* Only connections the container opened or is opening: not listeners, not
@@ -130,7 +155,7 @@ struct coi_verdict coi_judge_sock (const struct coi_netview *v, const struct coi
     return COI_NO_VERDICT;
   uint32_t v4;
   if (coi_sock_v4 (&s->dst, &v4))
-    return coi_judge_dest_v4 (v, v4, s->dport);
+    return coi_judge_dest_v4 (v, s->protocol, v4, s->dport);
   static const uint8_t ec2_v6[16] = { 0xfd, 0x00, 0x0e, 0xc2, [15] = 0x54 };
   if (memcmp (&s->dst, ec2_v6, 16) == 0)
     return verdict (COI_LEVEL_CRITICAL, "metadata", "connection to the cloud metadata endpoint");

@@ -49,13 +49,22 @@ struct coi_netview
 /* mode NULL = restricted (COI's default); allowed: array of "a.b.c.d[/n]". */
 int coi_netview_init (struct coi_netview *v, const char *mode, json_t *allowed, coi_error_t *err);
 
-/* A connection from the container to dst:dport. */
-struct coi_verdict coi_judge_dest_v4 (const struct coi_netview *v, uint32_t dst, uint16_t dport);
+/* A connection from the container to dst:dport over `protocol` (IPPROTO_*).
+ * UDP to the host or a private network is a warning, not a pause: system
+ * daemons (LLMNR, mDNS, NTP) send it on their own. */
+struct coi_verdict coi_judge_dest_v4 (const struct coi_netview *v, uint8_t protocol, uint32_t dst, uint16_t dport);
 struct coi_verdict coi_judge_sock (const struct coi_netview *v, const struct coi_sock *s);
+/* A flow conntrack reports as new.  A reply leg (from a service port to an
+ * ephemeral one) shows up as new when the conntrack table was flushed, and a
+ * flow to an ephemeral port of the gateway is such a reply too: neither is
+ * a connection the container opened. */
+struct coi_verdict coi_judge_flow (const struct coi_netview *v, uint8_t protocol, uint32_t dst, uint16_t sport,
+                                   uint16_t dport);
 
 /* A command line at exec.  Rule "reverse-shell-pattern" (HIGH) is a
- * suspicion to confirm by structure; "metadata" is CRITICAL; "env-scan" is
- * a WARNING. */
+ * suspicion to confirm by structure (the supervisor watches the process for
+ * 2 s, and records only a warning when nothing confirms it); "metadata" is
+ * CRITICAL for a network client; "env-scan" is a WARNING. */
 struct coi_verdict coi_judge_cmdline (const char *comm, const char *cmdline, bool stdin_is_pipe);
 
 /* Rule A: a shell or interpreter with an inet socket on fd 0, 1 or 2 that is

@@ -41,23 +41,36 @@ static void test_destinations (void **state)
 {
   (void) state;
   struct coi_netview r = view ("restricted"), o = view ("open"), a = view ("allowlist");
-  assert_int_equal (level (coi_judge_dest_v4 (&o, ip ("169.254.169.254"), 80)), COI_LEVEL_CRITICAL);
-  assert_int_equal (level (coi_judge_dest_v4 (&r, ip ("169.254.169.254"), 80)), COI_LEVEL_CRITICAL);
-  assert_int_equal (level (coi_judge_dest_v4 (&r, ip ("127.0.0.1"), 4444)), -1);
-  assert_int_equal (level (coi_judge_dest_v4 (&r, ip ("10.201.77.1"), 53)), -1);
-  assert_int_equal (level (coi_judge_dest_v4 (&r, ip ("10.201.77.1"), 22)), COI_LEVEL_HIGH);
-  assert_int_equal (level (coi_judge_dest_v4 (&o, ip ("10.201.77.1"), 22)), -1);
-  assert_int_equal (level (coi_judge_dest_v4 (&r, ip ("192.168.1.5"), 443)), COI_LEVEL_HIGH);
-  assert_int_equal (level (coi_judge_dest_v4 (&o, ip ("192.168.1.5"), 443)), -1);
-  assert_int_equal (level (coi_judge_dest_v4 (&r, ip ("169.254.1.1"), 80)), COI_LEVEL_HIGH);
-  assert_int_equal (level (coi_judge_dest_v4 (&r, ip ("224.0.0.251"), 5353)), -1);
-  assert_int_equal (level (coi_judge_dest_v4 (&a, ip ("198.51.100.7"), 443)), -1);
-  assert_int_equal (level (coi_judge_dest_v4 (&a, ip ("198.51.100.200"), 443)), -1);
-  assert_int_equal (level (coi_judge_dest_v4 (&a, ip ("198.51.100.8"), 443)), COI_LEVEL_HIGH);
-  assert_int_equal (level (coi_judge_dest_v4 (&o, ip ("198.51.100.8"), 4444)), COI_LEVEL_HIGH);
+  assert_int_equal (level (coi_judge_dest_v4 (&o, IPPROTO_TCP, ip ("169.254.169.254"), 80)), COI_LEVEL_CRITICAL);
+  assert_int_equal (level (coi_judge_dest_v4 (&r, IPPROTO_TCP, ip ("169.254.169.254"), 80)), COI_LEVEL_CRITICAL);
+  assert_int_equal (level (coi_judge_dest_v4 (&r, IPPROTO_TCP, ip ("127.0.0.1"), 4444)), -1);
+  assert_int_equal (level (coi_judge_dest_v4 (&r, IPPROTO_TCP, ip ("10.201.77.1"), 53)), -1);
+  assert_int_equal (level (coi_judge_dest_v4 (&r, IPPROTO_TCP, ip ("10.201.77.1"), 22)), COI_LEVEL_HIGH);
+  assert_int_equal (level (coi_judge_dest_v4 (&o, IPPROTO_TCP, ip ("10.201.77.1"), 22)), -1);
+  assert_int_equal (level (coi_judge_dest_v4 (&r, IPPROTO_TCP, ip ("192.168.1.5"), 443)), COI_LEVEL_HIGH);
+  assert_int_equal (level (coi_judge_dest_v4 (&o, IPPROTO_TCP, ip ("192.168.1.5"), 443)), -1);
+  assert_int_equal (level (coi_judge_dest_v4 (&r, IPPROTO_TCP, ip ("169.254.1.1"), 80)), COI_LEVEL_HIGH);
+  assert_int_equal (level (coi_judge_dest_v4 (&r, IPPROTO_TCP, ip ("224.0.0.251"), 5353)), -1);
+  assert_int_equal (level (coi_judge_dest_v4 (&a, IPPROTO_TCP, ip ("198.51.100.7"), 443)), -1);
+  assert_int_equal (level (coi_judge_dest_v4 (&a, IPPROTO_TCP, ip ("198.51.100.200"), 443)), -1);
+  assert_int_equal (level (coi_judge_dest_v4 (&a, IPPROTO_TCP, ip ("198.51.100.8"), 443)), COI_LEVEL_HIGH);
+  assert_int_equal (level (coi_judge_dest_v4 (&o, IPPROTO_TCP, ip ("198.51.100.8"), 4444)), COI_LEVEL_HIGH);
   /* Dev servers are not suspicious (COI flagged 8080). */
-  assert_int_equal (level (coi_judge_dest_v4 (&o, ip ("198.51.100.8"), 8080)), -1);
-  assert_int_equal (level (coi_judge_dest_v4 (&o, ip ("198.51.100.8"), 443)), -1);
+  assert_int_equal (level (coi_judge_dest_v4 (&o, IPPROTO_TCP, ip ("198.51.100.8"), 8080)), -1);
+  assert_int_equal (level (coi_judge_dest_v4 (&o, IPPROTO_TCP, ip ("198.51.100.8"), 443)), -1);
+  /* conntrack: replies seen as new after a flush are not the container's doing. */
+  assert_int_equal (level (coi_judge_flow (&r, IPPROTO_UDP, ip ("10.201.77.1"), 53, 56976)), -1);
+  /* Datagrams to the host or a private network: a warning, not a pause. */
+  assert_int_equal (level (coi_judge_flow (&r, IPPROTO_UDP, ip ("10.201.77.1"), 40000, 1900)), COI_LEVEL_WARNING);
+  assert_int_equal (level (coi_judge_flow (&r, IPPROTO_UDP, ip ("10.201.77.1"), 40000, 5355)), -1);
+  assert_int_equal (level (coi_judge_flow (&r, IPPROTO_UDP, ip ("192.168.1.5"), 40000, 9999)), COI_LEVEL_WARNING);
+  assert_int_equal (level (coi_judge_flow (&o, IPPROTO_UDP, ip ("198.51.100.8"), 40000, 4444)), COI_LEVEL_HIGH);
+  assert_int_equal (level (coi_judge_flow (&o, IPPROTO_UDP, ip ("169.254.169.254"), 40000, 53)), COI_LEVEL_CRITICAL);
+  assert_int_equal (level (coi_judge_flow (&r, IPPROTO_TCP, ip ("10.201.77.1"), 40000, 56976)), -1);
+  assert_int_equal (level (coi_judge_flow (&r, IPPROTO_TCP, ip ("10.201.77.1"), 40000, 22)), COI_LEVEL_HIGH);
+  assert_int_equal (level (coi_judge_flow (&r, IPPROTO_TCP, ip ("192.168.1.5"), 80, 40000)), -1);
+  assert_int_equal (level (coi_judge_flow (&o, IPPROTO_TCP, ip ("169.254.169.254"), 80, 40000)), COI_LEVEL_CRITICAL);
+  assert_int_equal (level (coi_judge_flow (&o, IPPROTO_TCP, ip ("198.51.100.8"), 40000, 4444)), COI_LEVEL_HIGH);
   struct coi_netview bad;
   coi_error_t err = NULL;
   _cleanup_json_ json_t *junk = json_pack ("[s]", "example.org");
