@@ -5,13 +5,15 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
 
-int coi_cnproc_open (int *out, coi_error_t *err)
+int coi_cnproc_open (int *out, bool *filtered, coi_error_t *err)
 {
   _cleanup_close_ int fd = socket (AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
   if (fd < 0)
@@ -23,25 +25,35 @@ int coi_cnproc_open (int *out, coi_error_t *err)
   int rcv = 4 << 20;
   if (setsockopt (fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) < 0)
     (void) setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+  /* Linux >= 6.6 filters events in the kernel (struct proc_input): only
+   * execs then wake us, not every fork and exit of the host.  Older kernels
+   * ignore a LISTEN of that size, so they get the plain one. */
+  struct utsname u;
+  int major = 0, minor = 0;
+  bool filter = uname (&u) == 0 && sscanf (u.release, "%d.%d", &major, &minor) == 2
+                && (major > 6 || (major == 6 && minor >= 6));
   struct __attribute__ ((aligned (NLMSG_ALIGNTO)))
   {
     struct nlmsghdr nlh;
     struct __attribute__ ((packed))
     {
       struct cn_msg cn;
-      enum proc_cn_mcast_op op;
+      uint32_t op;         /* enum proc_cn_mcast_op */
+      uint32_t event_type; /* enum proc_cn_event mask (filtered form only) */
     } body;
   } msg;
   memset (&msg, 0, sizeof msg);
-  msg.nlh.nlmsg_len = sizeof msg;
+  size_t len = filter ? sizeof msg : NLMSG_LENGTH (sizeof (struct cn_msg) + sizeof (uint32_t));
+  msg.nlh.nlmsg_len = (uint32_t) len;
   msg.nlh.nlmsg_type = NLMSG_DONE;
-  msg.nlh.nlmsg_pid = 0;
   msg.body.cn.id.idx = CN_IDX_PROC;
   msg.body.cn.id.val = CN_VAL_PROC;
-  msg.body.cn.len = sizeof (enum proc_cn_mcast_op);
+  msg.body.cn.len = filter ? 2 * sizeof (uint32_t) : sizeof (uint32_t);
   msg.body.op = PROC_CN_MCAST_LISTEN;
-  if (send (fd, &msg, sizeof msg, 0) < 0)
+  msg.body.event_type = PROC_EVENT_EXEC;
+  if (send (fd, &msg, len, 0) < 0)
     return coi_error_errno (err, errno, "subscribe to proc connector");
+  *filtered = filter;
   *out = steal_fd (&fd);
   return 0;
 }

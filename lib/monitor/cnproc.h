@@ -24,8 +24,10 @@ struct coi_pev
   pid_t parent_tgid; /* fork only */
 };
 
-/* Subscribe; the returned socket is non-blocking. */
-int coi_cnproc_open (int *fd, coi_error_t *err);
+/* Subscribe; the returned socket is non-blocking.  *filtered tells whether
+ * the kernel sends exec events only (Linux >= 6.6); otherwise fork and exit
+ * events come too. */
+int coi_cnproc_open (int *fd, bool *filtered, coi_error_t *err);
 
 /* Drain pending events into fn.  *lost is set when the kernel dropped some
  * (ENOBUFS): the caller should rescan.  0, or -1 on a hard error. */

@@ -70,7 +70,7 @@ static json_t *connections (pid_t init, const struct coi_netview *nv)
   _cleanup_close_ int fd = -1;
   _cleanup_error_ coi_error_t err = NULL;
   struct coi_socktab t = { 0 };
-  if (coi_sockdiag_open (init, &fd, &err) < 0 || coi_sockdiag_dump (fd, &t, &err) < 0)
+  if (coi_sockdiag_open (init, &fd, &err) < 0 || coi_sockdiag_dump (fd, COI_SOCK_ALL, &t, &err) < 0)
     {
       coi_socktab_free (&t);
       return json_pack ("{s:b, s:s}", "available", 0, "reason", err ? err->msg : "?");

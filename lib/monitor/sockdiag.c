@@ -84,7 +84,8 @@ static void to_in6 (uint8_t family, const __be32 *addr, struct in6_addr *out)
     }
 }
 
-static int dump_one (int fd, uint8_t family, uint8_t protocol, struct coi_socktab *t, coi_error_t *err)
+static int dump_one (int fd, uint8_t family, uint8_t protocol, uint32_t states, struct coi_socktab *t,
+                     coi_error_t *err)
 {
   struct
   {
@@ -93,7 +94,7 @@ static int dump_one (int fd, uint8_t family, uint8_t protocol, struct coi_sockta
   } msg = {
     .nlh = { .nlmsg_len = sizeof msg, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
              .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-    .req = { .sdiag_family = family, .sdiag_protocol = protocol, .idiag_states = ~0U },
+    .req = { .sdiag_family = family, .sdiag_protocol = protocol, .idiag_states = states },
   };
   struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
   if (sendto (fd, &msg, sizeof msg, 0, (struct sockaddr *) &sa, sizeof sa) < 0)
@@ -140,14 +141,14 @@ static int dump_one (int fd, uint8_t family, uint8_t protocol, struct coi_sockta
     }
 }
 
-int coi_sockdiag_dump (int fd, struct coi_socktab *t, coi_error_t *err)
+int coi_sockdiag_dump (int fd, uint32_t states, struct coi_socktab *t, coi_error_t *err)
 {
   t->n = 0;
   static const uint8_t fams[] = { AF_INET, AF_INET6 };
   static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
   for (size_t f = 0; f < 2; f++)
     for (size_t p = 0; p < 2; p++)
-      if (dump_one (fd, fams[f], protos[p], t, err) < 0)
+      if (dump_one (fd, fams[f], protos[p], states, t, err) < 0)
         return -1;
   return 0;
 }

@@ -36,8 +36,14 @@ const struct coi_sock *coi_socktab_find (const struct coi_socktab *t, unsigned l
 /* A SOCK_DIAG socket inside the network namespace of pid (setns there and
  * back; the caller must be single-threaded or own this thread). */
 int coi_sockdiag_open (pid_t pid, int *fd, coi_error_t *err);
-/* Replace t's content with all TCP and UDP sockets, IPv4 and IPv6. */
-int coi_sockdiag_dump (int fd, struct coi_socktab *t, coi_error_t *err);
+/* Socket states to ask for (a bit per TCP state; UDP "connected" is 1). */
+#define COI_SOCK_CONNECTED ((1U << 1) | (1U << 2) | (1U << 10)) /* ESTABLISHED, SYN_SENT, LISTEN */
+#define COI_SOCK_ALL (~0U)
+
+/* Replace t's content with the TCP and UDP sockets (IPv4 and IPv6) in the
+ * given states.  The kernel walks every socket of the host for each dump,
+ * so the supervisor asks rarely and only for what it judges. */
+int coi_sockdiag_dump (int fd, uint32_t states, struct coi_socktab *t, coi_error_t *err);
 
 /* Address helpers: dst is IPv4 (v4-mapped) and *v4 set (host order). */
 bool coi_sock_v4 (const struct in6_addr *a, uint32_t *v4);

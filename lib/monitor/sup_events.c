@@ -29,7 +29,7 @@ static void on_pev (const struct coi_pev *ev, void *data)
   switch (ev->kind)
     {
     case COI_PEV_FORK:
-      if (ev->pid == ev->tgid && coi_pidset_has (&s->known, ev->parent_tgid))
+      if (s->fork_events && ev->pid == ev->tgid && coi_pidset_has (&s->known, ev->parent_tgid))
         {
           coi_pidset_add (&s->known, ev->tgid);
           s->spawned_total++;
@@ -62,7 +62,7 @@ static void on_flow (const struct coi_flow *f, void *data)
   struct sup *s = data;
   if (s->done || s->net.self == 0 || f->src != s->net.self)
     return;
-  struct coi_verdict v = coi_judge_dest_v4 (&s->net, f->dst, f->dport);
+  struct coi_verdict v = coi_judge_flow (&s->net, f->protocol, f->dst, f->sport, f->dport);
   if (v.level < 0)
     return;
   char dst[INET_ADDRSTRLEN], remote[64];

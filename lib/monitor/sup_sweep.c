@@ -20,13 +20,16 @@ bool sup_in_container (struct sup *s, pid_t pid)
   return s->pidns != 0 && coi_proc_ns (pid, "pid") == s->pidns;
 }
 
-static void refresh_socks (struct sup *s)
+/* Connected sockets of the container, dumped at most once per sweep
+ * unless `force` (a socket seen on a shell's stdio must be looked up now). */
+static void refresh_socks (struct sup *s, bool force)
 {
-  if (s->diag_fd < 0)
+  if (s->diag_fd < 0 || (!force && s->socks_sweep == s->sweeps))
     return;
   _cleanup_error_ coi_error_t err = NULL;
-  if (coi_sockdiag_dump (s->diag_fd, &s->socks, &err) < 0)
+  if (coi_sockdiag_dump (s->diag_fd, COI_SOCK_CONNECTED, &s->socks, &err) < 0)
     fprintf (stderr, "coi: %s\n", err->msg);
+  s->socks_sweep = s->sweeps;
 }
 
 static json_t *sock_evidence (const struct coi_sock *k)
@@ -74,7 +77,7 @@ static bool check_stdio (struct sup *s, const struct coi_proc *p, const char *vi
   struct coi_verdict v = coi_judge_stdio (p, &s->socks, &k, &fd);
   if (v.level < 0)
     {
-      refresh_socks (s);
+      refresh_socks (s, true);
       v = coi_judge_stdio (p, &s->socks, &k, &fd);
     }
   if (v.level < 0)
@@ -232,7 +235,7 @@ void sup_check_process (struct sup *s, pid_t pid, bool at_exec)
     return;
   if (coi_proc_is_relay (&p))
     {
-      refresh_socks (s);
+      refresh_socks (s, true);
       struct coi_proc *procs = NULL;
       size_t n = read_procs (s, &procs);
       check_relay (s, &p, procs, n);
@@ -285,11 +288,29 @@ void sup_check_suspects (struct sup *s, bool final_only)
   sup_fast_timer (s, false);
 }
 
+/* A TCP connection on the local port of a listener was accepted, not opened. */
+static bool is_accepted (const struct coi_socktab *t, const struct coi_sock *k)
+{
+  if (k->protocol != IPPROTO_TCP || k->state == 10)
+    return false;
+  for (size_t i = 0; i < t->n; i++)
+    if (t->v[i].state == 10 && t->v[i].protocol == IPPROTO_TCP && t->v[i].sport == k->sport)
+      return true;
+  return false;
+}
+
 static void check_connections (struct sup *s)
 {
+  /* conntrack reports new routed connections as they start; the dump then
+   * only catches what it cannot see (loopback, same-bridge peers). */
+  if (s->ct_fd >= 0 && s->sweeps % SUP_SOCKS_EVERY != 0)
+    return;
+  refresh_socks (s, false);
   for (size_t i = 0; i < s->socks.n && !s->done; i++)
     {
       const struct coi_sock *k = &s->socks.v[i];
+      if (is_accepted (&s->socks, k))
+        continue; /* someone connected to a server of the container: not its doing */
       struct coi_verdict v = coi_judge_sock (&s->net, k);
       if (v.level < 0)
         continue;
@@ -411,23 +432,31 @@ void sup_sweep (struct sup *s)
       s->processes = (long) s->npids;
       long fresh = 0;
       for (size_t i = 0; i < s->npids; i++)
-        fresh += !coi_pidset_has (&s->known, s->pids[i]);
-      /* Without exec/fork events, new pids between sweeps are the spawn count. */
-      if (s->cn_fd < 0)
+        fresh += !coi_pidset_has (&s->prev, s->pids[i]);
+      /* Without fork events, new pids between sweeps are the spawn count
+       * (short-lived ones are missed: a fork bomb's are not). */
+      if (!s->fork_events && s->prev.live > 0)
         s->spawned_total += fresh;
+      coi_pidset_reset (&s->prev);
       coi_pidset_reset (&s->known);
       for (size_t i = 0; i < s->npids; i++)
-        coi_pidset_add (&s->known, s->pids[i]);
+        {
+          coi_pidset_add (&s->prev, s->pids[i]);
+          coi_pidset_add (&s->known, s->pids[i]);
+        }
     }
-  refresh_socks (s);
   _cleanup_free_ struct coi_proc *procs = NULL;
   size_t n = read_procs (s, &procs);
   for (size_t i = 0; i < n && !s->done; i++)
     if (check_stdio (s, &procs[i], "sweep"))
       break; /* one reverse shell is enough to act on; the rest go with it */
   for (size_t i = 0; i < n && !s->done; i++)
-    if (coi_proc_is_relay (&procs[i]) && check_relay (s, &procs[i], procs, n))
-      break;
+    if (coi_proc_is_relay (&procs[i]))
+      {
+        refresh_socks (s, false);
+        if (check_relay (s, &procs[i], procs, n))
+          break;
+      }
   if (s->done || !running)
     return;
   check_connections (s);

@@ -127,7 +127,10 @@ static void open_kernel_monitors (struct sup *s)
       return;
     }
   _cleanup_error_ coi_error_t err = NULL;
-  if (coi_cnproc_open (&s->cn_fd, &err) < 0)
+  bool exec_only = false;
+  if (coi_cnproc_open (&s->cn_fd, &exec_only, &err) == 0)
+    s->fork_events = !exec_only;
+  else
     {
       fprintf (stderr, "coi: %s (falling back to the 1 s sweep)\n", err->msg);
       s->degraded = "no proc connector: processes are seen by the 1 s sweep only";
@@ -260,6 +263,7 @@ static void sup_release (struct sup *s)
   coi_audit_close (&s->audit);
   coi_responder_clear (&s->resp);
   coi_pidset_free (&s->known);
+  coi_pidset_free (&s->prev);
   coi_socktab_free (&s->socks);
   free (s->pids);
   if (s->last_sample)

@@ -24,9 +24,11 @@
 #define SUP_SUSPECT_MS 2000     /* how long a suspect may stay unconfirmed */
 #define SUP_STATUS_EVERY 10     /* sweeps between Incus status polls */
 #define SUP_REARM_EVERY 5       /* sweeps between fanotify re-arms */
+#define SUP_SOCKS_EVERY 5       /* sweeps between connection checks while conntrack reports new ones */
 #define SUP_MAX_SUSPECTS 64
 #define SUP_PAUSE_GRACE_MS 250  /* a critical finding often follows a high one: kill rather than pause */
 #define SUP_MAX_PENDING 8
+#define SUP_ACTION_WAIT_S 30     /* longest wait for a freeze/stop operation */
 
 /* A process whose command line looked like a reverse shell, waiting for its
  * structure (a socket on a shell's stdio) to confirm it. */
@@ -78,9 +80,12 @@ struct sup
 
   /* monitoring state */
   struct coi_responder resp;
-  struct coi_pidset known;   /* pids in the container, for fork counting */
-  long spawned_total;        /* forks seen inside the container */
+  struct coi_pidset known;   /* pids in the container (and execs since the sweep) */
+  struct coi_pidset prev;    /* pids at the last sweep, to count new ones */
+  bool fork_events;          /* cn_proc sends forks (kernels without event filters) */
+  long spawned_total;        /* processes created inside the container */
   struct coi_socktab socks;
+  unsigned long socks_sweep; /* sweep number of the last dump */
   pid_t *pids;
   size_t npids, pids_cap;
   long processes;
