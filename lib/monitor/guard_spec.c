@@ -186,6 +186,8 @@ int coi_guard_spec_from_json (struct coi_guard_spec *s, json_t *j, coi_error_t *
       if (dup_opt (net, "mode", &s->network_mode, err) < 0)
         return -1;
       json_t *allowed = json_object_get (net, "allowed");
+      if (json_is_null (allowed))
+        allowed = NULL;
       if (allowed && !json_is_array (allowed))
         return coi_error_usage (err, "session spec: network.allowed: expected an array");
       if (allowed)
@@ -195,7 +197,7 @@ int coi_guard_spec_from_json (struct coi_guard_spec *s, json_t *j, coi_error_t *
           s->allowed = json_incref (allowed);
         }
     }
-  if (limits)
+  if (limits && !json_is_null (limits))
     {
       if (s->limits)
         json_decref (s->limits);

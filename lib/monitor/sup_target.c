@@ -129,9 +129,13 @@ int sup_arm (struct sup *s)
         json_array_append_new (monitors, json_string ("fanotify"));
       s->net.gateway = default_gateway (s->init_pid);
       coi_pidset_reset (&s->known);
+      coi_pidset_reset (&s->prev);
       if (s->cg_ok && coi_cgroup_pids (&s->cg, &s->pids, &s->npids, &s->pids_cap) == 0)
         for (size_t i = 0; i < s->npids; i++)
-          coi_pidset_add (&s->known, s->pids[i]);
+          {
+            coi_pidset_add (&s->known, s->pids[i]);
+            coi_pidset_add (&s->prev, s->pids[i]);
+          }
       s->last.valid = false;
       s->monitoring = true;
     }
@@ -192,9 +196,29 @@ int sup_refresh_status (struct sup *s, coi_error_t *err)
   return 0;
 }
 
+/* PUT state, waiting at most SUP_ACTION_WAIT_S for the operation: a busy or
+ * wedged server must not stop the supervisor from watching and ending. */
+static int set_state (struct sup *s, const char *action, int timeout_s, bool force, coi_error_t *err)
+{
+  _cleanup_free_ char *name = incus_escape (s->spec->container);
+  _cleanup_free_ char *path = NULL;
+  _cleanup_json_ json_t *body = json_pack ("{s:s, s:i, s:b}", "action", action, "timeout", timeout_s, "force", force);
+  if (name == NULL || body == NULL || asprintf (&path, "/1.0/instances/%s/state", name) < 0)
+    return coi_error_errno (err, ENOMEM, "%s %s", action, s->spec->container);
+  _cleanup_json_ json_t *op = NULL;
+  if (incus_call_async (s->client, "PUT", path, body, &op, err) < 0)
+    return coi_error_prefix (err, "%s %s", action, s->spec->container);
+  const char *id = json_string_value (json_object_get (op, "id"));
+  int wait = (timeout_s > 0 ? timeout_s : 0) + SUP_ACTION_WAIT_S;
+  if (id == NULL || incus_operation_wait (s->client, id, wait, NULL, err) < 0)
+    return id ? coi_error_prefix (err, "%s %s", action, s->spec->container)
+              : coi_error_make (err, 0, "%s %s: no operation id", action, s->spec->container);
+  return 0;
+}
+
 int sup_freeze (struct sup *s, coi_error_t *err)
 {
-  if (incus_instance_set_state (s->client, s->spec->container, "freeze", -1, false, err) < 0)
+  if (set_state (s, "freeze", -1, false, err) < 0)
     return -1;
   snprintf (s->status, sizeof s->status, "Frozen");
   return 0;
@@ -206,13 +230,13 @@ int sup_kill (struct sup *s, coi_error_t *err)
   if (strcmp (s->status, "Frozen") == 0)
     {
       _cleanup_error_ coi_error_t ignored = NULL;
-      incus_instance_set_state (s->client, s->spec->container, "unfreeze", -1, false, &ignored);
+      set_state (s, "unfreeze", -1, false, &ignored);
     }
   /* Incus takes over a second to stop a container; SIGKILL to its init
    * ends every process of the container's pid namespace at once.  Then
    * Incus stops it properly (or finds it stopped). */
   bool signalled = s->pidfd >= 0 && syscall (SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0) == 0;
-  if (incus_instance_set_state (s->client, s->spec->container, "stop", -1, true, err) < 0)
+  if (set_state (s, "stop", -1, true, err) < 0)
     {
       _cleanup_free_ char *st = NULL;
       _cleanup_error_ coi_error_t probe = NULL;
@@ -238,15 +262,14 @@ int sup_expire (struct sup *s)
   _cleanup_error_ coi_error_t err = NULL;
   bool stopped = false;
   if (s->spec->stop_graceful)
-    stopped = incus_instance_set_state (s->client, s->spec->container, "stop", s->spec->stop_timeout_sec, false,
-                                        &err) == 0;
+    stopped = set_state (s, "stop", s->spec->stop_timeout_sec, false, &err) == 0;
   if (!stopped)
     {
       coi_error_release (&err);
       if (strcmp (s->status, "Frozen") == 0)
-        incus_instance_set_state (s->client, s->spec->container, "unfreeze", -1, false, &err);
+        set_state (s, "unfreeze", -1, false, &err);
       coi_error_release (&err);
-      if (incus_instance_set_state (s->client, s->spec->container, "stop", -1, true, &err) < 0)
+      if (set_state (s, "stop", -1, true, &err) < 0)
         {
           _cleanup_json_ json_t *e = json_pack ("{s:s}", "error", err->msg);
           sup_lifecycle (s, "stop_failed", e);

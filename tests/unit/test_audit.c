@@ -335,6 +335,17 @@ static void test_guard_spec_round_trip (void **state)
   assert_int_equal (r.monitoring.poll_interval_sec, 2);
   coi_guard_spec_clear (&r);
   coi_guard_spec_clear (&s);
+  /* What a spec without allowlist or limits saves loads again. */
+  struct coi_guard_spec bare;
+  coi_guard_spec_init (&bare);
+  bare.container = strdup ("coi-abc12345-2");
+  assert_int_equal (coi_guard_spec_save (path, &bare, &err), 0);
+  coi_guard_spec_clear (&bare);
+  coi_guard_spec_init (&bare);
+  assert_int_equal (coi_guard_spec_load (path, &bare, &err), 0);
+  assert_null (bare.allowed);
+  assert_null (bare.limits);
+  coi_guard_spec_clear (&bare);
 }
 
 static void test_monitor_settings_errors_name_the_key (void **state)
