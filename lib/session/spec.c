@@ -7,7 +7,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "incus/remote.h"
+#include "incus/image.h"
 #include "util/bootid.h"
 #include "util/cleanup.h"
 
@@ -26,22 +26,6 @@ enum coi_idmap_mode coi_choose_idmap (bool server_has_idmapped_mounts, bool disa
   return COI_IDMAP_SHIFT;
 }
 
-/* "remote:alias" images come from an image server; a plain name is local. */
-static json_t *image_source (const char *image, coi_error_t *err)
-{
-  const char *colon = strchr (image, ':');
-  if (colon == NULL)
-    return json_pack ("{s:s, s:s}", "type", "image", "alias", image);
-  _cleanup_free_ char *remote = strndup (image, (size_t) (colon - image));
-  struct incus_remote_info info;
-  if (remote == NULL || incus_remote_lookup (remote, &info, err) < 0)
-    return NULL;
-  json_t *src = json_pack ("{s:s, s:s, s:s, s:s, s:s}", "type", "image", "mode", "pull", "server",
-                           info.addr, "protocol", info.protocol, "alias", colon + 1);
-  incus_remote_info_clear (&info);
-  return src;
-}
-
 static int boot_id_owner (char *out, size_t len)
 {
   char boot[64];
@@ -54,7 +38,7 @@ int coi_instance_body (const struct coi_instance_plan *p, json_t **body, coi_err
   char owner[96];
   if (boot_id_owner (owner, sizeof owner) < 0)
     return coi_error_make (err, 0, "prepare container %s", p->name);
-  _cleanup_json_ json_t *source = image_source (p->image, err);
+  _cleanup_json_ json_t *source = incus_image_source (p->image, err);
   if (source == NULL)
     return err && *err ? coi_error_prefix (err, "prepare container %s", p->name)
                        : coi_error_errno (err, ENOMEM, "prepare container %s", p->name);

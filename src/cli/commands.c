@@ -3,6 +3,12 @@
 
 COI_HANDLER (cmd_version);
 COI_HANDLER (cmd_build);
+COI_HANDLER (cmd_build_custom);
+
+static const struct coi_command build_subcommands[] = {
+  { "custom", "Build a custom image from a script", "NAME --script FILE [--base IMAGE] [--force]", NULL, cmd_build_custom, NULL, false },
+  { 0 },
+};
 COI_HANDLER (cmd_list);
 COI_HANDLER (cmd_shell);
 COI_HANDLER (cmd_run);
@@ -47,7 +53,7 @@ const struct coi_command coi_root_commands[] = {
   { "info", "Show a saved session's details", "[SESSION_ID] [--format text|json]", NULL, cmd_info, NULL, false },
   { "persist", "Make running sessions persistent", "[NAME...] [--all] [--force]", NULL, cmd_persist, NULL, false },
   { "completion", "Generate shell completion (bash, zsh, fish)", "bash|zsh|fish", NULL, cmd_completion, NULL, false },
-  { "build", "Build the coi image (Debian, Claude Code, tmux, the dummy agent)", "[--force] [--base IMAGE]", NULL, cmd_build, NULL, false },
+  { "build", "Build the coi image (Debian, Claude Code, tmux, the dummy agent)", "[--force] [--base IMAGE] | custom NAME --script FILE", NULL, cmd_build, build_subcommands, false },
   { "config", "Show the effective configuration", "<command>", NULL, NULL, coi_config_commands, false },
   { "profile", "Manage profiles", "<command>", NULL, NULL, coi_profile_commands, false },
   { "trust", "Trust this project's config files (.coi/config.toml, .coi/profiles)", "[--list]", NULL, cmd_trust, NULL, false },
