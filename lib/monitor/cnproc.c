@@ -87,7 +87,10 @@ int coi_cnproc_read (int fd, void (*fn) (const struct coi_pev *ev, void *data), 
           const struct cn_msg *cn = NLMSG_DATA (h);
           if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
             continue;
-          const struct proc_event *pe = (const struct proc_event *) cn->data;
+          /* cn_msg data is only 4-byte aligned; proc_event holds a u64. */
+          struct proc_event pev;
+          memcpy (&pev, cn->data, sizeof pev);
+          const struct proc_event *pe = &pev;
           struct coi_pev ev;
           switch (pe->what)
             {
