@@ -167,6 +167,10 @@ int incus_client_setup_handle (struct incus_client *c, CURL *h)
           curl_easy_setopt (h, CURLOPT_SSL_VERIFYHOST, 0L);
         }
     }
+  /* HTTP/1.1 always: a websocket is an upgraded HTTP/1.1 connection, and
+     over TLS ALPN would otherwise pick HTTP/2, under which curl_easy_recv
+     on a CONNECT_ONLY handle crashed inside nghttp2. */
+  curl_easy_setopt (h, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_1_1);
   curl_easy_setopt (h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt (h, CURLOPT_USERAGENT, "coi");
   curl_easy_setopt (h, CURLOPT_CONNECTTIMEOUT, 10L);

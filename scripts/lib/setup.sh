@@ -22,8 +22,9 @@ RUNTIME_PKGS=(
   dnsmasq-base
   # the storage pool on a loop file, and the image build
   btrfs-progs debootstrap
-  # the tests drive interactive sessions through a host tmux
-  tmux
+  # the tests drive interactive sessions through a host tmux, and make
+  # client certificates for the HTTPS remote test
+  tmux openssl
 )
 
 setup_packages() {
