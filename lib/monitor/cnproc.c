@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "monitor/nlread.h"
 #include "util/cleanup.h"
 
 int coi_cnproc_open (int *out, bool *filtered, coi_error_t *err)
@@ -58,58 +59,46 @@ int coi_cnproc_open (int *out, bool *filtered, coi_error_t *err)
   return 0;
 }
 
+struct pev_sink
+{
+  void (*fn) (const struct coi_pev *ev, void *data);
+  void *data;
+};
+
+static void on_message (const struct nlmsghdr *h, void *data)
+{
+  struct pev_sink *sink = data;
+  if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_NOOP)
+    return;
+  if (h->nlmsg_len < NLMSG_LENGTH (sizeof (struct cn_msg) + sizeof (struct proc_event)))
+    return;
+  const struct cn_msg *cn = NLMSG_DATA (h);
+  if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
+    return;
+  /* cn_msg data is only 4-byte aligned; proc_event holds a u64. */
+  struct proc_event pe;
+  memcpy (&pe, cn->data, sizeof pe);
+  struct coi_pev ev;
+  switch (pe.what)
+    {
+    case PROC_EVENT_FORK:
+      ev = (struct coi_pev) { COI_PEV_FORK, pe.event_data.fork.child_pid, pe.event_data.fork.child_tgid,
+                              pe.event_data.fork.parent_tgid };
+      break;
+    case PROC_EVENT_EXEC:
+      ev = (struct coi_pev) { COI_PEV_EXEC, pe.event_data.exec.process_pid, pe.event_data.exec.process_tgid, 0 };
+      break;
+    case PROC_EVENT_EXIT:
+      ev = (struct coi_pev) { COI_PEV_EXIT, pe.event_data.exit.process_pid, pe.event_data.exit.process_tgid, 0 };
+      break;
+    default:
+      return;
+    }
+  sink->fn (&ev, sink->data);
+}
+
 int coi_cnproc_read (int fd, void (*fn) (const struct coi_pev *ev, void *data), void *data, bool *lost)
 {
-  char buf[16384] __attribute__ ((aligned (NLMSG_ALIGNTO)));
-  *lost = false;
-  for (;;)
-    {
-      ssize_t n = recv (fd, buf, sizeof buf, 0);
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return 0;
-          if (errno == ENOBUFS)
-            {
-              *lost = true;
-              continue;
-            }
-          return -1;
-        }
-      for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK (h, (size_t) n); h = NLMSG_NEXT (h, n))
-        {
-          if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_NOOP)
-            continue;
-          if (h->nlmsg_len < NLMSG_LENGTH (sizeof (struct cn_msg) + sizeof (struct proc_event)))
-            continue;
-          const struct cn_msg *cn = NLMSG_DATA (h);
-          if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
-            continue;
-          /* cn_msg data is only 4-byte aligned; proc_event holds a u64. */
-          struct proc_event pev;
-          memcpy (&pev, cn->data, sizeof pev);
-          const struct proc_event *pe = &pev;
-          struct coi_pev ev;
-          switch (pe->what)
-            {
-            case PROC_EVENT_FORK:
-              ev = (struct coi_pev) { COI_PEV_FORK, pe->event_data.fork.child_pid, pe->event_data.fork.child_tgid,
-                                      pe->event_data.fork.parent_tgid };
-              break;
-            case PROC_EVENT_EXEC:
-              ev = (struct coi_pev) { COI_PEV_EXEC, pe->event_data.exec.process_pid,
-                                      pe->event_data.exec.process_tgid, 0 };
-              break;
-            case PROC_EVENT_EXIT:
-              ev = (struct coi_pev) { COI_PEV_EXIT, pe->event_data.exit.process_pid,
-                                      pe->event_data.exit.process_tgid, 0 };
-              break;
-            default:
-              continue;
-            }
-          fn (&ev, data);
-        }
-    }
+  struct pev_sink sink = { fn, data };
+  return coi_nl_drain (fd, on_message, &sink, lost);
 }

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "monitor/nlread.h"
 #include "util/cleanup.h"
 
 int coi_ctevents_open (int *out, coi_error_t *err)
@@ -92,28 +93,20 @@ static void handle (const struct nlmsghdr *h, void (*fn) (const struct coi_flow 
   fn (&f, data);
 }
 
+struct flow_sink
+{
+  void (*fn) (const struct coi_flow *f, void *data);
+  void *data;
+};
+
+static void on_message (const struct nlmsghdr *h, void *data)
+{
+  struct flow_sink *sink = data;
+  handle (h, sink->fn, sink->data);
+}
+
 int coi_ctevents_read (int fd, void (*fn) (const struct coi_flow *f, void *data), void *data, bool *lost)
 {
-  char buf[16384] __attribute__ ((aligned (NLMSG_ALIGNTO)));
-  *lost = false;
-  for (;;)
-    {
-      ssize_t n = recv (fd, buf, sizeof buf, 0);
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return 0;
-          if (errno == ENOBUFS)
-            {
-              *lost = true;
-              continue;
-            }
-          return -1;
-        }
-      for (const struct nlmsghdr *h = (const struct nlmsghdr *) buf; mnl_nlmsg_ok (h, (int) n);
-           h = mnl_nlmsg_next (h, (int *) &n))
-        handle (h, fn, data);
-    }
+  struct flow_sink sink = { fn, data };
+  return coi_nl_drain (fd, on_message, &sink, lost);
 }
