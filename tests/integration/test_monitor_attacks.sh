@@ -6,14 +6,8 @@
 # within 2 s of a reverse shell, and the audit log must hold the finding.
 # Usage: test_monitor_attacks.sh PATH/TO/coi PATH/TO/test_monitor_spawn  (TAP)
 set -u
-COI=$(realpath "$1")
-SPAWN=$(realpath "$2")
-HERE=$(dirname "$(realpath "$0")")
-. "$HERE/../lib/tap.sh"
-. "$HERE/test_monitor_lib.sh"
-
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
-mon_setup
+. "$(dirname "$(realpath "$0")")/test_monitor_lib.sh"
+mon_start "$@"
 mon_netns || { echo "1..0 # SKIP cannot create the test network"; exit 0; }
 mon_listen 4444
 mon_metadata

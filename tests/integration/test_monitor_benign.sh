@@ -9,14 +9,8 @@
 # registry.)
 # Usage: test_monitor_benign.sh PATH/TO/coi PATH/TO/test_monitor_spawn  (TAP)
 set -u
-COI=$(realpath "$1")
-SPAWN=$(realpath "$2")
-HERE=$(dirname "$(realpath "$0")")
-. "$HERE/../lib/tap.sh"
-. "$HERE/test_monitor_lib.sh"
-
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
-mon_setup
+. "$(dirname "$(realpath "$0")")/test_monitor_lib.sh"
+mon_start "$@"
 mon_make_tools || { echo "Bail out! cannot prepare the tools container"; exit 1; }
 
 c=${MON_PREFIX}benign-$$

@@ -5,7 +5,7 @@
 # through the library API, and cleanup of everything named coi-test-mon-*.
 #
 # Needs: root, incusd, the image coi-ci-base, perl on the host.
-# Usage in a test: COI=... SPAWN=...; . test_monitor_lib.sh; mon_setup; ...
+# Usage in a test: . test_monitor_lib.sh; mon_start "$@"; ...
 
 MON_PREFIX=coi-test-mon-
 MON_NS=coi-test-mon
@@ -163,6 +163,17 @@ mon_wait_dead ()
     sleep 0.01
   done
   echo $(( $(mon_ms) - start ))
+}
+
+# mon_start PATH/TO/coi PATH/TO/test_monitor_spawn: the common start of a
+# test script (TAP, root only, private HOME and run directory).
+mon_start ()
+{
+  COI=$(realpath "$1")
+  SPAWN=$(realpath "$2")
+  . "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
+  if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
+  mon_setup
 }
 
 mon_setup ()

@@ -147,33 +147,31 @@ static void test_pids_limit (void **state)
   assert_true (atoi (o) <= 50);
 }
 
+/* The first line of a host cgroup file of the container, NULL if absent. */
+static char *host_cgroup (const struct fixture *f, const char *controller, const char *file, char *buf, size_t len)
+{
+  char path[256];
+  snprintf (path, sizeof path, "/sys/fs/cgroup/%s/lxc.payload.%s/%s", controller, f->name, file);
+  FILE *fp = fopen (path, "re");
+  if (fp == NULL)
+    return NULL;
+  char *line = fgets (buf, (int) len, fp);
+  fclose (fp);
+  return line;
+}
+
 static void test_host_side_cgroups (void **state)
 {
   struct fixture *f = *state;
-  char path[256], buf[256];
+  char buf[256];
   /* Disk rates land on the root disk's block device. */
-  snprintf (path, sizeof path, "/sys/fs/cgroup/blkio/lxc.payload.%s/blkio.throttle.read_bps_device", f->name);
-  FILE *fp = fopen (path, "re");
-  if (fp == NULL)
+  if (host_cgroup (f, "blkio", "blkio.throttle.read_bps_device", buf, sizeof buf) == NULL)
     skip (); /* not a v1 blkio host */
-  char *line = fgets (buf, sizeof buf, fp);
-  fclose (fp);
-  assert_non_null (line);
   assert_non_null (strstr (buf, " 10000000"));
-  snprintf (path, sizeof path, "/sys/fs/cgroup/blkio/lxc.payload.%s/blkio.throttle.write_bps_device", f->name);
-  fp = fopen (path, "re");
-  assert_non_null (fp);
-  line = fgets (buf, sizeof buf, fp);
-  fclose (fp);
-  assert_non_null (line);
+  assert_non_null (host_cgroup (f, "blkio", "blkio.throttle.write_bps_device", buf, sizeof buf));
   assert_non_null (strstr (buf, " 20000000"));
   /* A 50% allowance is a share (cpu.shares), not a quota. */
-  snprintf (path, sizeof path, "/sys/fs/cgroup/cpu/lxc.payload.%s/cpu.shares", f->name);
-  fp = fopen (path, "re");
-  assert_non_null (fp);
-  line = fgets (buf, sizeof buf, fp);
-  fclose (fp);
-  assert_non_null (line);
+  assert_non_null (host_cgroup (f, "cpu", "cpu.shares", buf, sizeof buf));
   assert_true (atoi (buf) > 0 && atoi (buf) < 1024);
 }
 
