@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "image/build_private.h"
+#include "image/cache.h"
 #include "image/recipe.h"
 #include "image/run.h"
 #include "incus/exec.h"
@@ -174,6 +175,10 @@ int coi_build_remote (struct coi_build *b, char **fingerprint, coi_error_t *err)
 {
   _cleanup_json_ json_t *source = incus_image_source (b->base, err);
   if (source == NULL)
+    return -1;
+  /* One build at a time: they share the container name coi-build. */
+  __attribute__ ((cleanup (coi_cache_close))) struct coi_cache lock = { .lock_fd = -1 };
+  if (coi_cache_open (&lock, err) < 0)
     return -1;
   /* A build container left by an interrupted build is in the way. */
   if (incus_instance_force_delete (b->c, COI_BUILD_CONTAINER, err) < 0)

@@ -21,7 +21,19 @@
 char *coi_cache_dir (void)
 {
   const char *env = getenv ("COI_CACHE_DIR");
-  return strdup (env && *env ? env : DEFAULT_DIR);
+  if (env && *env)
+    return strdup (env);
+  if (geteuid () == 0)
+    return strdup (DEFAULT_DIR);
+  /* Builds from a base image need no root: their log and lock go here. */
+  const char *xdg = getenv ("XDG_CACHE_HOME");
+  const char *home = getenv ("HOME");
+  char *p = NULL;
+  if (xdg && *xdg)
+    return asprintf (&p, "%s/coi", xdg) < 0 ? NULL : p;
+  if (home && *home)
+    return asprintf (&p, "%s/.cache/coi", home) < 0 ? NULL : p;
+  return strdup (DEFAULT_DIR);
 }
 
 int coi_cache_open (struct coi_cache *c, coi_error_t *err)

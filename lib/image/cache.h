@@ -15,7 +15,8 @@ struct coi_cache
   int lock_fd;
 };
 
-/* The cache directory: $COI_CACHE_DIR or /var/cache/coi (caller frees). */
+/* The cache directory: $COI_CACHE_DIR, else /var/cache/coi for root and
+ * $XDG_CACHE_HOME/coi (~/.cache/coi) for other users (caller frees). */
 char *coi_cache_dir (void);
 
 /* Create the directory and take its lock (waiting, and saying so, while
