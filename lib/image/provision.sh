@@ -28,12 +28,13 @@ PACKAGES=(
 
 step() { echo "--- $*"; }
 
-# The package mirror has been seen unreachable for many minutes at a time.
+# The package mirror has been seen unreachable for many minutes at a time:
+# ten tries over about eleven minutes.
 retry() {
   local n=1 wait
   until "$@"; do
-    [ "$n" -ge 8 ] && { echo "giving up after $n tries: $*" >&2; return 1; }
-    wait=$((n * 15)); [ "$wait" -gt 90 ] && wait=90
+    [ "$n" -ge 10 ] && { echo "giving up after $n tries: $*" >&2; return 1; }
+    wait=$((n * 15)); [ "$wait" -gt 120 ] && wait=120
     step "retry $n in ${wait}s: $1 $2"
     sleep "$wait"
     n=$((n + 1))
