@@ -34,19 +34,22 @@ int incus_instance_get (struct incus_client *c, const char *name, json_t **inst,
   return 0;
 }
 
+int incus_instance_find (struct incus_client *c, const char *name, json_t **inst,
+                         coi_error_t *err)
+{
+  *inst = NULL;
+  if (incus_instance_get (c, name, inst, err) == 0)
+    return 1;
+  if ((*err)->status != 404)
+    return -1;
+  coi_error_release (err);
+  return 0;
+}
+
 int incus_instance_exists (struct incus_client *c, const char *name, coi_error_t *err)
 {
   _cleanup_json_ json_t *inst = NULL;
-  if (incus_instance_get (c, name, &inst, err) < 0)
-    {
-      if ((*err)->status == 404)
-        {
-          coi_error_release (err);
-          return 0;
-        }
-      return -1;
-    }
-  return 1;
+  return incus_instance_find (c, name, &inst, err);
 }
 
 int incus_instance_state (struct incus_client *c, const char *name, json_t **state, coi_error_t *err)

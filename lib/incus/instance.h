@@ -15,6 +15,10 @@ int incus_instance_create (struct incus_client *c, json_t *body, coi_error_t *er
 
 /* GET /1.0/instances/NAME.  A missing instance fails with status 404. */
 int incus_instance_get (struct incus_client *c, const char *name, json_t **inst, coi_error_t *err);
+/* Like incus_instance_get, but a missing instance is 0 (and *inst NULL),
+ * not an error; 1 when found. */
+int incus_instance_find (struct incus_client *c, const char *name, json_t **inst,
+                         coi_error_t *err);
 /* 1 if it exists, 0 if not, -1 on error. */
 int incus_instance_exists (struct incus_client *c, const char *name, coi_error_t *err);
 /* GET /1.0/instances/NAME/state */

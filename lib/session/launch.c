@@ -120,15 +120,9 @@ static int reusable (struct incus_client *c, const char *name, const char *works
                      coi_error_t *err)
 {
   _cleanup_json_ json_t *inst = NULL;
-  if (incus_instance_get (c, name, &inst, err) < 0)
-    {
-      if ((*err)->status == 404)
-        {
-          coi_error_release (err);
-          return 0;
-        }
-      return -1;
-    }
+  int found = incus_instance_find (c, name, &inst, err);
+  if (found <= 0)
+    return found;
   json_t *cfg = json_object_get (inst, "config");
   const char *pers = json_string_value (json_object_get (cfg, COI_KEY_PERSISTENT));
   const char *ws = json_string_value (json_object_get (cfg, COI_KEY_WORKSPACE));

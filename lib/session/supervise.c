@@ -147,12 +147,12 @@ int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_s
   if (claimed (spec->container))
     return 0;
   _cleanup_json_ json_t *inst = NULL;
-  if (incus_instance_get (c, spec->container, &inst, err) < 0)
+  int found = incus_instance_find (c, spec->container, &inst, err);
+  if (found < 0)
+    return -1;
+  if (found == 0)
     {
-      if ((*err)->status != 404)
-        return -1;
       /* Gone already: only host state is left to forget. */
-      coi_error_release (err);
       coi_container_forget (spec->container);
       return 0;
     }
