@@ -67,4 +67,11 @@ like "remote: naming it" "$err" "Incus remote 'nope' is not configured"
 err=$(INCUS_SOCKET=/nonexistent/unix.socket "$COI" container list 2>&1); rc=$?
 is "local: a missing socket fails" "$rc" 1
 like "local: saying so" "$err" "socket /nonexistent/unix.socket does not exist"
+# A socket that exists with nobody listening: the daemon is not running.
+dead=$conf/dead.socket
+python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$dead"
+err=$(INCUS_SOCKET=$dead "$COI" container list 2>&1); rc=$?
+is "local: a daemon that is not running fails" "$rc" 1
+like "local: saying the connection was refused" "$err" "cannot reach the Incus server at $dead: connection refused"
+like "local: with a hint" "$err" "hint: incusd is not running"
 finish
