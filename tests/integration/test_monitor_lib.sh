@@ -105,6 +105,16 @@ mon_listen ()
   MON_LISTENERS="${MON_LISTENERS:-} $!"
 }
 
+# A sink that reads and drops everything sent to it (egress volume).
+mon_sink ()
+{
+  ip netns exec "$MON_NS" perl -MIO::Socket::INET -e '
+    my $s = IO::Socket::INET->new(LocalAddr => $ARGV[0], LocalPort => $ARGV[1], Listen => 8, ReuseAddr => 1) or die;
+    while (my $c = $s->accept) { if (fork == 0) { my $b; while (sysread ($c, $b, 65536)) {} exit 0 } close $c }' \
+    "$MON_LISTEN_IP" "$1" >/dev/null 2>&1 &
+  MON_LISTENERS="${MON_LISTENERS:-} $!"
+}
+
 # A fake metadata service on 169.254.169.254:80 answering any request.
 mon_metadata ()
 {
