@@ -1,6 +1,7 @@
 #include "monitor/paths.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
-static int home_subdir (const char *sub, char **out, coi_error_t *err)
+static int home_subdir (const char *sub, bool create, char **out, coi_error_t *err)
 {
   _cleanup_free_ char *home = NULL;
   if (coi_state_dir (&home, err) < 0)
@@ -20,13 +21,13 @@ static int home_subdir (const char *sub, char **out, coi_error_t *err)
   if (asprintf (&dir, "%s/%s", home, sub) < 0) /* home is ~/.coi */
     return coi_error_errno (err, ENOMEM, "build path");
   /* 0700: run files and the audit log name commands and addresses of the session. */
-  if (coi_mkdir_p (dir, 0700, err) < 0)
+  if (create && coi_mkdir_p (dir, 0700, err) < 0)
     return -1;
   *out = steal_pointer (&dir);
   return 0;
 }
 
-int coi_run_dir (char **out, coi_error_t *err)
+static int run_dir (bool create, char **out, coi_error_t *err)
 {
   const char *env = getenv ("COI_RUN_DIR");
   const char *dir = NULL;
@@ -35,29 +36,44 @@ int coi_run_dir (char **out, coi_error_t *err)
   else if (geteuid () == 0)
     dir = "/run/coi";
   if (dir == NULL)
-    return home_subdir ("run", out, err);
-  if (coi_mkdir_p (dir, 0700, err) < 0)
+    return home_subdir ("run", create, out, err);
+  if (create && coi_mkdir_p (dir, 0700, err) < 0)
     return -1;
   *out = strdup (dir);
   return *out ? 0 : coi_error_errno (err, ENOMEM, "build path");
 }
 
-int coi_run_path (const char *container, const char *suffix, char **out, coi_error_t *err)
+int coi_run_dir (char **out, coi_error_t *err)
+{
+  return run_dir (true, out, err);
+}
+
+static int run_path (const char *container, const char *suffix, bool create, char **out, coi_error_t *err)
 {
   /* The name becomes a file name: an invalid one could climb out of the directory. */
   if (!coi_valid_container_name (container))
     return coi_error_usage (err, "invalid container name \"%s\"", container);
   _cleanup_free_ char *dir = NULL;
-  if (coi_run_dir (&dir, err) < 0)
+  if (run_dir (create, &dir, err) < 0)
     return -1;
   if (asprintf (out, "%s/%s%s", dir, container, suffix) < 0)
     return coi_error_errno (err, ENOMEM, "build path");
   return 0;
 }
 
+int coi_run_path (const char *container, const char *suffix, char **out, coi_error_t *err)
+{
+  return run_path (container, suffix, true, out, err);
+}
+
+int coi_run_path_peek (const char *container, const char *suffix, char **out, coi_error_t *err)
+{
+  return run_path (container, suffix, false, out, err);
+}
+
 int coi_audit_dir (char **out, coi_error_t *err)
 {
-  return home_subdir ("audit", out, err);
+  return home_subdir ("audit", true, out, err);
 }
 
 int coi_audit_path (const char *container, char **out, coi_error_t *err)

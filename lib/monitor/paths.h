@@ -9,8 +9,12 @@
 /* $COI_RUN_DIR, else /run/coi for root, else ~/.coi/run; created 0700.
  * Caller frees. */
 int coi_run_dir (char **out, coi_error_t *err);
-/* "<run dir>/<container><suffix>", e.g. suffix ".lock". */
+/* "<run dir>/<container><suffix>", e.g. suffix ".lock" (creating the
+ * directory, for writers). */
 int coi_run_path (const char *container, const char *suffix, char **out, coi_error_t *err);
+/* The same path without creating anything: for readers (`coi list` asking
+ * whether a container is guarded) and for removal after the session. */
+int coi_run_path_peek (const char *container, const char *suffix, char **out, coi_error_t *err);
 /* ~/.coi/audit, created 0700 (the log holds command lines). */
 int coi_audit_dir (char **out, coi_error_t *err);
 /* ~/.coi/audit/<container>.jsonl */

@@ -35,7 +35,7 @@ static void load_netview (const char *container, const char *self_ip, struct coi
   _cleanup_error_ coi_error_t err = NULL;
   _cleanup_guard_spec_ struct coi_guard_spec spec;
   coi_guard_spec_init (&spec);
-  bool have = coi_run_path (container, COI_RUN_SPEC, &path, &err) == 0 && access (path, R_OK) == 0
+  bool have = coi_run_path_peek (container, COI_RUN_SPEC, &path, &err) == 0 && access (path, R_OK) == 0
               && coi_guard_spec_load (path, &spec, &err) == 0;
   if (coi_netview_init (v, have ? spec.network_mode : NULL, have ? spec.allowed : NULL, &err) < 0)
     coi_netview_init (v, NULL, NULL, &err);

@@ -28,7 +28,7 @@ int coi_supervisor_status (const char *container, bool *guarded, pid_t *pid)
   *pid = 0;
   _cleanup_free_ char *path = NULL;
   _cleanup_error_ coi_error_t err = NULL;
-  if (coi_run_path (container, COI_RUN_LOCK, &path, &err) < 0)
+  if (coi_run_path_peek (container, COI_RUN_LOCK, &path, &err) < 0)
     {
       errno = err && err->status ? err->status : EINVAL;
       return -1;

@@ -283,7 +283,7 @@ static void remove_run_files (const char *container)
     {
       _cleanup_free_ char *p = NULL;
       _cleanup_error_ coi_error_t err = NULL;
-      if (coi_run_path (container, suffixes[i], &p, &err) == 0)
+      if (coi_run_path_peek (container, suffixes[i], &p, &err) == 0)
         unlink (p);
     }
 }

@@ -192,4 +192,7 @@ mon_setup ()
   export HOME=$MON_TMP/home COI_RUN_DIR=$MON_TMP/run
   mkdir -p "$HOME"
   trap mon_cleanup EXIT
+  # A signal ends the script through exit, so the EXIT trap still cleans up.
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 }
