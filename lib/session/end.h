@@ -15,6 +15,9 @@ int coi_container_end (struct incus_client *c, const char *name, int graceful_ti
  * supervisor files).  Safe to call for any name. */
 void coi_container_forget (const char *name);
 
+/* Tell the container's supervisor (if another process) to exit, and wait. */
+void coi_container_stop_supervisor (const char *name);
+
 /* Host state (network rules and reservations, supervisor files) whose
  * container no longer exists.  Returns how many were (or, with dry_run,
  * would be) removed, or -1. */

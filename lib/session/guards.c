@@ -10,6 +10,7 @@
 #include "incus/files.h"
 #include "netpolicy/addr.h"
 #include "netpolicy/state.h"
+#include "session/end.h"
 #include "session/net_config.h"
 #include "util/cleanup.h"
 
@@ -135,6 +136,7 @@ static int reuse (void *data, const char *container, coi_error_t *err)
 static void teardown (void *data, const char *container)
 {
   struct coi_session_guards *g = data;
+  coi_container_stop_supervisor (container);
   /* An unprivileged open session installed no rules and may not list them. */
   if (g->net && g->net->mode == COI_NET_OPEN && geteuid () != 0)
     {

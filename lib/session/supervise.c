@@ -139,6 +139,15 @@ static bool claimed (const char *container)
   return coi_owner_alive (text);
 }
 
+static bool created_after (json_t *inst, time_t t)
+{
+  const char *created = json_string_value (json_object_get (inst, "created_at"));
+  struct tm tm = { 0 };
+  if (created == NULL || strptime (created, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+    return false;
+  return timegm (&tm) > t;
+}
+
 int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_spec *spec,
                                 enum coi_end_reason why, void *data, coi_error_t *err)
 {
@@ -156,6 +165,10 @@ int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_s
       coi_container_forget (spec->container);
       return 0;
     }
+  /* The name may already belong to the next session of the same slot:
+     that container was created after this supervisor's session began. */
+  if (created_after (inst, spec->started_at))
+    return 0;
   struct coi_session s = { 0 };
   int r = session_from_labels (inst, &s, err);
   if (r == 1)

@@ -186,58 +186,58 @@ tmux_wait ()
 {
   local want=$1 i
   for i in $(seq 1 300); do
-    tmux capture-pane -p -t coitest 2>/dev/null | grep -q -- "$want" && return 0
+    tmux capture-pane -p -t coitest-$$ 2>/dev/null | grep -q -- "$want" && return 0
     sleep 0.1
   done
   return 1
 }
-tmux kill-session -t coitest 2>/dev/null
-tmux new-session -d -s coitest -x 150 -y 40 "\"$COI\" shell --image $IMAGE --debug; echo COI-EXIT=\$?; sleep 600"
+tmux kill-session -t coitest-$$ 2>/dev/null
+tmux new-session -d -s coitest-$$ -x 150 -y 40 "\"$COI\" shell --image $IMAGE --debug; echo COI-EXIT=\$?; sleep 600"
 check "shell: interactive session reaches a prompt" tmux_wait 'code@'
-tmux send-keys -t coitest 'sudo poweroff' Enter
+tmux send-keys -t coitest-$$ 'sudo poweroff' Enter
 check "poweroff: coi shell ends when the agent powers the container off" tmux_wait 'COI-EXIT=0'
-like "poweroff: session data saved" "$(tmux capture-pane -p -t coitest)" "Session data saved"
+like "poweroff: session data saved" "$(tmux capture-pane -p -t coitest-$$)" "Session data saved"
 is "poweroff: container deleted" "$(containers)" ""
-tmux kill-session -t coitest 2>/dev/null
+tmux kill-session -t coitest-$$ 2>/dev/null
 
 # --- resume: the agent's saved state comes back --------------------------------
 errf=$(mktemp /tmp/coi-sess-err.XXXXXX)
-tmux new-session -d -s coitest -x 150 -y 40 "COI_USE_DUMMY=1 \"$COI\" shell --image $IMAGE 2>$errf; echo COI-EXIT=\$?; sleep 600"
+tmux new-session -d -s coitest-$$ -x 150 -y 40 "COI_USE_DUMMY=1 \"$COI\" shell --image $IMAGE 2>$errf; echo COI-EXIT=\$?; sleep 600"
 check "resume: the dummy agent waits for input" tmux_wait 'You:'
-tmux send-keys -t coitest 'remember-me-42' Enter
+tmux send-keys -t coitest-$$ 'remember-me-42' Enter
 check "resume: the agent answered" tmux_wait 'remember-me-42-BACK'
-tmux send-keys -t coitest 'exit' Enter
+tmux send-keys -t coitest-$$ 'exit' Enter
 check "resume: the agent exited to a shell" tmux_wait 'code@'
-tmux send-keys -t coitest 'exit' Enter
+tmux send-keys -t coitest-$$ 'exit' Enter
 check "resume: the first session ended" tmux_wait 'COI-EXIT=0'
 sid=$(sed -n 's/^Session ID: //p' "$errf" | head -1)
 like "resume: session data saved" "$(cat "$errf")" "Session data saved"
 check "resume: the agent's conversation was saved" \
   sh -c "ls $HOME/.coi/sessions-claude/$sid/.claude/projects/-workspace/*.jsonl >/dev/null"
 is "resume: the ephemeral container is gone" "$(containers)" ""
-tmux kill-session -t coitest 2>/dev/null
-tmux new-session -d -s coitest -x 150 -y 40 "COI_USE_DUMMY=1 \"$COI\" shell --image $IMAGE --resume 2>$errf; echo COI-EXIT=\$?; sleep 600"
+tmux kill-session -t coitest-$$ 2>/dev/null
+tmux new-session -d -s coitest-$$ -x 150 -y 40 "COI_USE_DUMMY=1 \"$COI\" shell --image $IMAGE --resume 2>$errf; echo COI-EXIT=\$?; sleep 600"
 check "resume: the agent resumes its conversation" tmux_wait 'Resuming session'
 check "resume: and shows what was said before" tmux_wait 'remember-me-42'
 like "resume: the newest session of the workspace was picked" "$(cat "$errf")" "Auto-detected session: $sid"
 like "resume: with the same session id" "$(cat "$errf")" "Session ID: $sid"
-tmux send-keys -t coitest 'exit' Enter
-tmux_wait 'code@' && tmux send-keys -t coitest 'exit' Enter
+tmux send-keys -t coitest-$$ 'exit' Enter
+tmux_wait 'code@' && tmux send-keys -t coitest-$$ 'exit' Enter
 check "resume: the resumed session ended" tmux_wait 'COI-EXIT=0'
-tmux kill-session -t coitest 2>/dev/null
+tmux kill-session -t coitest-$$ 2>/dev/null
 rm -f "$errf"
 "$COI" shell --image $IMAGE --resume=0000dead >/dev/null 2>/tmp/coi-resume-err.$$; rc=$?
 is "resume: an unknown session id is an error" "$rc" 1
 like "resume: naming how to list sessions" "$(cat /tmp/coi-resume-err.$$)" "session '0000dead' not found - check available sessions with: coi list --all"
 rm -f /tmp/coi-resume-err.$$
 
-tmux new-session -d -s coitest -x 150 -y 40 "\"$COI\" shell --image $IMAGE --debug; echo COI-EXIT=\$?; sleep 600"
+tmux new-session -d -s coitest-$$ -x 150 -y 40 "\"$COI\" shell --image $IMAGE --debug; echo COI-EXIT=\$?; sleep 600"
 check "signals: second interactive session reaches a prompt" tmux_wait 'code@'
 shellpid=$(pgrep -f "$COI shell --image $IMAGE --debug" | head -1)
 kill -TERM "$shellpid"
 check "signals: coi shell exits on SIGTERM" tmux_wait 'COI-EXIT='
-like "signals: shell exit code is 128+SIGTERM" "$(tmux capture-pane -p -t coitest)" "COI-EXIT=143"
+like "signals: shell exit code is 128+SIGTERM" "$(tmux capture-pane -p -t coitest-$$)" "COI-EXIT=143"
 is "signals: ephemeral container removed after SIGTERM" "$(containers)" ""
-tmux kill-session -t coitest 2>/dev/null
+tmux kill-session -t coitest-$$ 2>/dev/null
 
 finish
