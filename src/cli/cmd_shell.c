@@ -16,7 +16,6 @@ struct shell_opts
   bool debug;
   bool background;
   bool tmux;
-  char *container;
 };
 
 static const struct coi_opt shell_options[] = {
@@ -139,7 +138,6 @@ COI_HANDLER (cmd_shell)
   struct shell_opts o = { .tmux = true };
   struct coi_parsed p = { 0 };
   int r = coi_cmd_parse (ctx, argc, argv, shell_options, &o, false, &p, err);
-  _cleanup_free_ char *container = o.container;
   if (r != 0)
     return r < 0 ? -1 : 0;
   _cleanup_free_ char **pos = p.pos;

@@ -26,18 +26,6 @@ static const char *pick_string (const struct coi_config *cfg, const char *newer,
   return fallback;
 }
 
-static int keep (struct coi_session_cli *sc, char *s)
-{
-  for (size_t i = 0; i < sizeof sc->owned / sizeof sc->owned[0]; i++)
-    if (sc->owned[i] == NULL)
-      {
-        sc->owned[i] = s;
-        return 0;
-      }
-  free (s);
-  return -1;
-}
-
 static int env_append (char ***v, size_t *n, const char *kv, coi_error_t *err)
 {
   char **nv = realloc (*v, (*n + 2) * sizeof (char *));
@@ -153,9 +141,8 @@ int coi_session_cli_prepare (struct coi_ctx *ctx, struct coi_session_cli *sc, co
   sc->opts.hooks = &sc->hooks;
 
   struct coi_session_opts *o = &sc->opts;
-  o->workspace = (ws && keep (sc, steal_pointer (&ws)) == 0) ? sc->owned[0] : NULL;
-  if (o->workspace == NULL)
-    return coi_error_errno (err, ENOMEM, "prepare session");
+  sc->workspace = steal_pointer (&ws);
+  o->workspace = sc->workspace;
   o->slot = g->slot;
   if (g->slot < 0)
     return coi_error_usage (err, "invalid slot %d: must be 0 (auto) or more", g->slot);
@@ -187,9 +174,9 @@ int coi_session_cli_prepare (struct coi_ctx *ctx, struct coi_session_cli *sc, co
     sc->user_name = "code";
   sc->user.uid = o->code_uid;
   sc->user.gid = o->code_uid;
-  if (asprintf (&sc->owned[1], "/home/%s", sc->user_name) < 0)
+  if (asprintf (&sc->agent_home, "/home/%s", sc->user_name) < 0)
     return coi_error_errno (err, ENOMEM, "prepare session");
-  sc->user.home = sc->owned[1];
+  sc->user.home = sc->agent_home;
 
   /* Signals wait until a step ends, so every exit runs the same cleanup. */
   sigemptyset (&sc->abort_set);
@@ -213,9 +200,8 @@ void coi_session_cli_release (struct coi_session_cli *sc)
   if (sc->mask_saved)
     {
       /* Swallow what arrived while blocked: it has been handled. */
-      sigset_t pending;
       struct timespec zero = { 0, 0 };
-      while (sigpending (&pending) == 0 && coi_pending_abort (&sc->abort_set))
+      while (coi_pending_abort (&sc->abort_set))
         if (sigtimedwait (&sc->abort_set, NULL, &zero) < 0)
           break;
       sigprocmask (SIG_SETMASK, &sc->saved_mask, NULL);
@@ -225,8 +211,8 @@ void coi_session_cli_release (struct coi_session_cli *sc)
     coi_config_free (sc->cfg);
   coi_mounts_clear (&sc->mounts);
   cleanup_strvp (&sc->env);
-  for (size_t i = 0; i < sizeof sc->owned / sizeof sc->owned[0]; i++)
-    free (sc->owned[i]);
+  free (sc->workspace);
+  free (sc->agent_home);
   memset (sc, 0, sizeof (*sc));
 }
 

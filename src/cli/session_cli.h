@@ -23,7 +23,8 @@ struct coi_session_cli
   sigset_t abort_set;
   sigset_t saved_mask;
   bool mask_saved;
-  char *owned[8]; /* strings opts point into */
+  char *workspace;  /* owned: opts.workspace points here */
+  char *agent_home; /* owned: user.home points here */
   struct coi_session_hooks hooks;
   struct coi_session_guards guards; /* network policy and limits behind the hooks */
 };
