@@ -11,6 +11,7 @@
 #include "image/build_private.h"
 #include "image/cache.h"
 #include "image/recipe.h"
+#include "image/templates.h"
 #include "incus/image.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -95,22 +96,51 @@ static void build_clear (struct coi_build *b)
   coi_stage_clear (&b->stage);
 }
 
+/* 1: the alias exists and needs no rebuild; 0: absent, or an image coi built
+ * from debootstrap with an older recipe or template set (it would lack what
+ * this coi expects of it). */
+static int existing_is_current (struct coi_build *b, coi_error_t *err)
+{
+  _cleanup_free_ char *fp = NULL;
+  _cleanup_json_ json_t *img = NULL;
+  if (incus_image_resolve (b->c, b->alias, &fp, &img, err) < 0)
+    {
+      if ((*err)->status != 404)
+        return -1;
+      coi_error_release (err);
+      return 0;
+    }
+  json_t *props = json_object_get (img, "properties");
+  const char *recipe = json_string_value (json_object_get (props, "coi.recipe"));
+  if (recipe == NULL || b->base)
+    return 1; /* built elsewhere, or from an image server: the user's choice */
+  char rkey[17];
+  if (coi_recipe_key ("rootfs", &b->stage, rkey, err) < 0)
+    return -1;
+  const char *tv = json_string_value (json_object_get (props, COI_IMAGE_TEMPLATES_PROPERTY));
+  if (strcmp (recipe, rkey) == 0 && tv && atoi (tv) == COI_IMAGE_TEMPLATES_VERSION)
+    return 1;
+  fprintf (stderr, "Image '%s' was built by an older recipe: rebuilding it\n", b->alias);
+  return 0;
+}
+
 int coi_image_build (struct incus_client *c, const struct coi_build_opts *o, char **fingerprint,
                      coi_error_t *err)
 {
   const char *alias = o->alias && *o->alias ? o->alias : COI_IMAGE_ALIAS;
   if (fingerprint)
     *fingerprint = NULL;
-  if (!o->force)
-    {
-      int e = incus_image_exists (c, alias, err);
-      if (e != 0)
-        return e < 0 ? -1 : COI_BUILD_EXISTS;
-    }
-
   __attribute__ ((cleanup (build_clear))) struct coi_build b = {
     .c = c, .alias = alias, .base = o->base && *o->base ? o->base : NULL, .log_fd = -1,
   };
+  if (coi_stage_collect (&b.stage, err) < 0)
+    return coi_error_prefix (err, "build image %s", alias);
+  if (!o->force)
+    {
+      int e = existing_is_current (&b, err);
+      if (e != 0)
+        return e < 0 ? -1 : COI_BUILD_EXISTS;
+    }
   const char *verbose = getenv ("COI_BUILD_VERBOSE");
   b.verbose = verbose && *verbose && strcmp (verbose, "0") != 0;
   time_t now = time (NULL);
@@ -118,7 +148,7 @@ int coi_image_build (struct incus_client *c, const struct coi_build_opts *o, cha
   if (gmtime_r (&now, &tm) == NULL || strftime (b.stamp, sizeof (b.stamp), "%Y%m%d-%H%M%S", &tm) == 0
       || asprintf (&b.versioned, "%s-%s", alias, b.stamp) < 0)
     return coi_error_errno (err, ENOMEM, "build image %s", alias);
-  if (coi_stage_collect (&b.stage, err) < 0 || open_log (&b, err) < 0)
+  if (open_log (&b, err) < 0)
     return coi_error_prefix (err, "build image %s", alias);
 
   coi_progress_init (&b.progress);

@@ -18,7 +18,9 @@
 #include "image/recipe.h"
 #include "image/run.h"
 #include "image/tarball.h"
+#include "image/templates.h"
 #include "incus/image.h"
+#include "util/buf.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
@@ -119,38 +121,26 @@ static int configure_tree (struct coi_build *b, struct coi_cache *cache, const c
   return 0;
 }
 
-/* Incus renders these at instance creation: each container gets its own
- * host name instead of the build's. */
-static const char hostname_tpl[] = "{{ container.name }}\n";
-static const char hosts_tpl[] = "127.0.0.1 localhost\n"
-                                "127.0.1.1 {{ container.name }}\n"
-                                "::1 localhost ip6-localhost ip6-loopback\n"
-                                "ff02::1 ip6-allnodes\n"
-                                "ff02::2 ip6-allrouters\n";
-
 static char *metadata_yaml (const struct coi_build *b, const char *rkey)
 {
-  char *y = NULL;
-  if (asprintf (&y,
-                "architecture: %s\n"
-                "creation_date: %lld\n"
-                "properties:\n"
-                "  description: coi agent image (Debian %s; Claude Code, Node.js, tmux), built %s\n"
-                "  os: debian\n"
-                "  release: %s\n"
-                "  variant: coi\n"
-                "  coi.recipe: \"%s\"\n"
-                "templates:\n"
-                "  /etc/hostname:\n"
-                "    when: [create, copy]\n"
-                "    template: hostname.tpl\n"
-                "  /etc/hosts:\n"
-                "    when: [create, copy]\n"
-                "    template: hosts.tpl\n",
-                coi_host_arch (), (long long) time (NULL), COI_IMAGE_SUITE, b->stamp,
-                COI_IMAGE_SUITE, rkey) < 0)
-    return NULL;
-  return y;
+  _cleanup_buf_ struct buf y = { 0 };
+  int bad = buf_printf (&y,
+                        "architecture: %s\n"
+                        "creation_date: %lld\n"
+                        "properties:\n"
+                        "  description: coi agent image (Debian %s; Claude Code, Node.js, tmux), built %s\n"
+                        "  os: debian\n"
+                        "  release: %s\n"
+                        "  variant: coi\n"
+                        "  coi.recipe: \"%s\"\n"
+                        "  " COI_IMAGE_TEMPLATES_PROPERTY ": \"%d\"\n"
+                        "templates:\n",
+                        coi_host_arch (), (long long) time (NULL), COI_IMAGE_SUITE, b->stamp,
+                        COI_IMAGE_SUITE, rkey, COI_IMAGE_TEMPLATES_VERSION) < 0;
+  for (size_t i = 0; !bad && i < coi_image_ntemplates; i++)
+    bad = buf_printf (&y, "  %s:\n    when: [create, copy]\n    template: %s\n",
+                      coi_image_templates[i].path, coi_image_templates[i].name) < 0;
+  return bad ? NULL : buf_steal (&y);
 }
 
 static int write_meta_tar (int fd, const char *yaml, coi_error_t *err)
@@ -158,9 +148,15 @@ static int write_meta_tar (int fd, const char *yaml, coi_error_t *err)
   struct coi_tar *t = NULL;
   if (coi_tar_open (&t, fd, err) < 0)
     return -1;
-  if (coi_tar_add_file (t, "metadata.yaml", yaml, strlen (yaml), 0644, err) < 0
-      || coi_tar_add_file (t, "templates/hostname.tpl", hostname_tpl, strlen (hostname_tpl), 0644, err) < 0
-      || coi_tar_add_file (t, "templates/hosts.tpl", hosts_tpl, strlen (hosts_tpl), 0644, err) < 0)
+  int bad = coi_tar_add_file (t, "metadata.yaml", yaml, strlen (yaml), 0644, err) < 0;
+  for (size_t i = 0; !bad && i < coi_image_ntemplates; i++)
+    {
+      const struct coi_image_template *tp = &coi_image_templates[i];
+      char name[128];
+      snprintf (name, sizeof name, "templates/%s", tp->name);
+      bad = coi_tar_add_file (t, name, tp->text, strlen (tp->text), 0644, err) < 0;
+    }
+  if (bad)
     {
       coi_tar_free (t);
       return -1;

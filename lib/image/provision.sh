@@ -117,6 +117,9 @@ mkdir -p /workspace
 chown 1000:1000 /workspace
 
 step "network: systemd-networkd DHCP on eth0, systemd-resolved"
+# coi's own images carry a template that Incus renders at create time from
+# the container's user.coi.net.* keys: a fixed address instead of this DHCP
+# file, and the gateway as resolver (see build_local.c).
 mkdir -p /etc/systemd/network
 cat > /etc/systemd/network/10-coi-eth0.network <<'NET'
 [Match]
@@ -161,6 +164,12 @@ find /var/log -type f -delete
 : > /etc/machine-id
 rm -f /var/lib/dbus/machine-id
 echo coi > /etc/hostname
-# Last: name resolution of the build itself needed the host's resolver.
-ln -sfn ../run/systemd/resolve/stub-resolv.conf /etc/resolv.conf
+# /tmp starts empty in a new container; emptying it again at boot would
+# race a command that `coi run` starts before systemd-tmpfiles does.
+printf '# coi: created, never emptied at boot\nd /tmp 1777 root root -\n' > /etc/tmpfiles.d/tmp.conf
+# Last: name resolution of the build itself needed the host's resolver.  A
+# plain file (systemd-resolved's stub) that Incus may render over: it will
+# not write through a symlink.
+rm -f /etc/resolv.conf
+printf 'nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n' > /etc/resolv.conf
 step "provisioned"
