@@ -346,6 +346,13 @@ static int start (struct incus_client *c, struct exec_session *s, json_t **op, c
   return connect_all (c, s, *op, id, err);
 }
 
+static int not_started (const struct incus_exec_opts *o, coi_error_t *err, const char *instance)
+{
+  if (o->not_started)
+    *o->not_started = true;
+  return coi_error_prefix (err, "exec in %s", instance);
+}
+
 static int exec_run (struct incus_client *c, const char *instance,
                      const struct incus_exec_opts *o, struct exec_sink *out,
                      struct exec_sink *errs, int *exit_code, coi_error_t *err)
@@ -371,12 +378,13 @@ static int exec_run (struct incus_client *c, const char *instance,
           taken[n++] = signo;
       taken[n] = 0;
       if (term_signals_open (&sig, taken, err) < 0)
-        return coi_error_prefix (err, "exec in %s", instance);
+        return not_started (o, err, instance);
     }
   _cleanup_json_ json_t *op = NULL;
   const char *id = NULL;
+  /* The server holds the command until every websocket is connected. */
   if (start (c, &s, &op, &id, err) < 0)
-    return coi_error_prefix (err, "exec in %s", instance);
+    return not_started (o, err, instance);
 
   _cleanup_term_raw_ struct term_raw raw = { .active = false };
   if (o->interactive && isatty (o->stdin_fd) && term_raw_enter (&raw, o->stdin_fd, err) < 0)

@@ -36,6 +36,9 @@ struct incus_exec_opts
      NULL) receives the signal, and *exit_code is 128 + it. */
   const sigset_t *stop_signals;
   int *stopped_by;
+  /* Set (may be NULL) when incus_exec failed before the command could
+     start: the exec may be tried again without running anything twice. */
+  bool *not_started;
 };
 
 /* Defaults: no env, no cwd, server's user, not interactive, all fds -1. */
@@ -43,7 +46,7 @@ struct incus_exec_opts
   {                                                                                           \
     .argv = NULL, .env = NULL, .cwd = NULL, .uid = -1, .gid = -1, .interactive = false,       \
     .width = 0, .height = 0, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,                \
-    .stop_signals = NULL, .stopped_by = NULL                                                  \
+    .stop_signals = NULL, .stopped_by = NULL, .not_started = NULL                             \
   }
 
 /* Run and wait.  *exit_code is the command's exit status (127 when it does

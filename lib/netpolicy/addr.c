@@ -51,6 +51,13 @@ const char *coi_ipv4_str (uint32_t a, char buf[COI_IPV4_STRLEN])
   return buf;
 }
 
+const char *coi_ipv4_cidr_str (uint32_t a, unsigned prefix, char buf[COI_IPV4_CIDR_STRLEN])
+{
+  char s[COI_IPV4_STRLEN];
+  snprintf (buf, COI_IPV4_CIDR_STRLEN, "%s/%u", coi_ipv4_str (a, s), prefix > 32 ? 32 : prefix);
+  return buf;
+}
+
 const char *coi_ipv4_key (uint32_t a, char buf[COI_IPV4_STRLEN])
 {
   snprintf (buf, COI_IPV4_STRLEN, "%u_%u_%u_%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,

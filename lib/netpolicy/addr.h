@@ -25,6 +25,9 @@ int coi_ipv4_net_parse (const char *s, struct coi_ipv4_net *out, coi_error_t *er
 const char *coi_ipv4_str (uint32_t a, char buf[COI_IPV4_STRLEN]);
 /* "10_201_77_5": the part of nft object names that keys a session. */
 const char *coi_ipv4_key (uint32_t a, char buf[COI_IPV4_STRLEN]);
+/* "a.b.c.d/prefix" */
+#define COI_IPV4_CIDR_STRLEN 19
+const char *coi_ipv4_cidr_str (uint32_t a, unsigned prefix, char buf[COI_IPV4_CIDR_STRLEN]);
 /* Parse a key back ("10_201_77_5"); false if it is not one. */
 bool coi_ipv4_key_parse (const char *key, uint32_t *out);
 

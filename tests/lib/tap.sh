@@ -32,6 +32,12 @@ like ()
   esac
 }
 
+# Extended regular expression.
+matches ()
+{
+  if [[ "$2" =~ $3 ]]; then tap_ok "$1"; else tap_not_ok "$1" "got:  $(printf %q "$2")" "want match: $3"; fi
+}
+
 unlike ()
 {
   case "$2" in
