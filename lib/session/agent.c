@@ -10,7 +10,7 @@
 
 #include "incus/exec.h"
 #include "incus/files.h"
-#include "incus/instance.h"
+#include "session/ready.h"
 #include "session/session.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
@@ -27,6 +27,13 @@
 /* The agent, then a shell in the same pane once it exits (as COI does). */
 static const char agent_script[] = LOAD_ENV "trap : INT; \"$@\"; exec bash -l";
 static const char exec_script[] = LOAD_ENV "exec \"$@\"";
+/* Root brings eth0 up, then becomes the agent's user exactly as an exec
+   with a uid would (no supplementary groups, capabilities gone). */
+static const char net_up_then_user[] =
+    COI_NET_UP_SH "u=$3; g=$4; shift 4; "
+    "exec setpriv --reuid=\"$u\" --regid=\"$g\" --clear-groups -- \"$@\"";
+
+#define NET_UP_RETRY_MS 30000
 
 /* Push the variables as NUL-separated KEY=VALUE pairs, readable only by the
  * agent's user.  No variables: *path stays empty. */
@@ -143,25 +150,71 @@ int coi_agent_start (struct incus_client *c, const char *container,
   return 0;
 }
 
+/* sh -c NET_UP coi-net CIDR GW UID GID INNER... (borrowed strings). */
+static const char **with_net_up (const struct coi_net_up *net, const struct coi_agent_user *u,
+                                 const char **inner, char ids[2][16])
+{
+  size_t n = 0;
+  while (inner[n])
+    n++;
+  const char **v = calloc (n + 9, sizeof (char *));
+  if (v == NULL)
+    return NULL;
+  snprintf (ids[0], 16, "%d", u->uid);
+  snprintf (ids[1], 16, "%d", u->gid);
+  const char *head[] = { "sh", "-c", net_up_then_user, "coi-net", net->cidr, net->gateway,
+                         ids[0], ids[1] };
+  memcpy (v, head, sizeof head);
+  memcpy (v + 8, inner, n * sizeof (char *));
+  return v;
+}
+
+static long elapsed_ms (const struct timespec *start)
+{
+  struct timespec now;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
 int coi_agent_exec (struct incus_client *c, const char *container, const struct coi_agent_user *u,
                     const char *const *argv, const char *const *base_env,
-                    const char *const *user_env, const struct incus_exec_opts *io,
-                    int *exit_code, coi_error_t *err)
+                    const char *const *user_env, const struct coi_net_up *net,
+                    const struct incus_exec_opts *io, int *exit_code, coi_error_t *err)
 {
+  struct timespec begin;
+  clock_gettime (CLOCK_MONOTONIC, &begin);
   char envfile[128];
   if (push_env_file (c, container, u, user_env, envfile, err) < 0)
     return -1;
-  _cleanup_free_ const char **full = wrap (exec_script, envfile, argv);
-  if (full == NULL)
+  _cleanup_free_ const char **inner = wrap (exec_script, envfile, argv);
+  if (inner == NULL)
     return coi_error_errno (err, ENOMEM, "run in %s", container);
-  struct incus_exec_opts o = as_user (u, full, base_env);
+  char ids[2][16];
+  _cleanup_free_ const char **outer = net ? with_net_up (net, u, inner, ids) : NULL;
+  if (net && outer == NULL)
+    return coi_error_errno (err, ENOMEM, "run in %s", container);
+  struct incus_exec_opts o = as_user (u, net ? outer : inner, base_env);
+  if (net)
+    o.uid = o.gid = 0;
   o.interactive = io->interactive;
   o.stdin_fd = io->stdin_fd;
   o.stdout_fd = io->stdout_fd;
   o.stderr_fd = io->stderr_fd;
   o.stop_signals = io->stop_signals;
   o.stopped_by = io->stopped_by;
-  return incus_exec (c, container, &o, exit_code, err);
+  for (;;)
+    {
+      bool not_started = false;
+      o.not_started = &not_started;
+      if (incus_exec (c, container, &o, exit_code, err) == 0)
+        return 0;
+      /* Right after start the container may not take an exec yet. */
+      if (!net || !not_started || elapsed_ms (&begin) > NET_UP_RETRY_MS)
+        return -1;
+      coi_error_release (err);
+      struct timespec pause = { 0, 20 * 1000 * 1000 };
+      nanosleep (&pause, NULL);
+    }
 }
 
 int coi_agent_attach (struct incus_client *c, const char *container,
@@ -197,78 +250,7 @@ int coi_agent_run_direct (struct incus_client *c, const char *container,
   io.stderr_fd = STDERR_FILENO;
   io.stop_signals = stop;
   io.stopped_by = stopped_by;
-  if (coi_agent_exec (c, container, u, argv, base_env, user_env, &io, exit_code, err) < 0)
+  if (coi_agent_exec (c, container, u, argv, base_env, user_env, NULL, &io, exit_code, err) < 0)
     return coi_error_prefix (err, "run agent in %s", container);
   return 0;
-}
-
-/* Ready means eth0 has its address: networkd runs after sysinit.target,
- * so by then /tmp has been cleaned (a tmux socket made earlier would
- * vanish) and the network works.  One exec waits for it inside the
- * container, where polling is cheap; an image without the tools falls back
- * to polling the instance state from here. */
-static const char wait_script[] =
-    "until ip -4 -o addr show dev eth0 2>/dev/null | grep -q ' inet '; do sleep 0.02; done";
-
-static long elapsed_ms (const struct timespec *start)
-{
-  struct timespec now;
-  clock_gettime (CLOCK_MONOTONIC, &now);
-  return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
-static int poll_state (struct incus_client *c, const char *container, int timeout_ms,
-                       const struct timespec *start, coi_error_t *err)
-{
-  for (;;)
-    {
-      _cleanup_error_ coi_error_t e = NULL;
-      _cleanup_json_ json_t *state = NULL;
-      if (incus_instance_state (c, container, &state, &e) == 0)
-        {
-          if (incus_state_ipv4 (state, "eth0"))
-            return 0;
-          if (json_object_get (json_object_get (state, "network"), "eth0") == NULL
-              && json_integer_value (json_object_get (state, "pid")) > 0)
-            return 0; /* no network to wait for */
-        }
-      if (elapsed_ms (start) >= timeout_ms)
-        return coi_error_make (err, ETIMEDOUT, "container %s got no network address within %d s%s%s",
-                               container, timeout_ms / 1000, e ? ": " : "", e ? e->msg : "");
-      struct timespec pause = { 0, 50 * 1000 * 1000 };
-      nanosleep (&pause, NULL);
-    }
-}
-
-int coi_session_wait_ready (struct incus_client *c, const char *container, int timeout_ms,
-                            coi_error_t *err)
-{
-  struct timespec start;
-  clock_gettime (CLOCK_MONOTONIC, &start);
-  char secs[16];
-  snprintf (secs, sizeof secs, "%d", timeout_ms / 1000 > 0 ? timeout_ms / 1000 : 1);
-  const char *argv[] = { "timeout", secs, "sh", "-c", wait_script, NULL };
-  struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
-  o.argv = argv;
-  for (;;)
-    {
-      _cleanup_error_ coi_error_t e = NULL;
-      int code = -1;
-      if (incus_exec (c, container, &o, &code, &e) == 0)
-        {
-          if (code == 0)
-            return 0;
-          if (code == 124)
-            return coi_error_make (err, ETIMEDOUT, "container %s got no network address within %s s",
-                                   container, secs);
-          if (code == 126 || code == 127)
-            return poll_state (c, container, timeout_ms, &start, err);
-        }
-      /* The exec itself can fail while init is still coming up. */
-      if (elapsed_ms (&start) >= timeout_ms)
-        return coi_error_make (err, ETIMEDOUT, "container %s did not become ready within %d s%s%s",
-                               container, timeout_ms / 1000, e ? ": " : "", e ? e->msg : "");
-      struct timespec pause = { 0, 20 * 1000 * 1000 };
-      nanosleep (&pause, NULL);
-    }
 }

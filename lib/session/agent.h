@@ -37,12 +37,15 @@ int coi_agent_start (struct incus_client *c, const char *container,
                      const char *const *base_env, const char *const *user_env, coi_error_t *err);
 
 struct incus_exec_opts;
+struct coi_net_up;
 /* Run `argv` as the agent's user in /workspace with the environment passed
- * as above; io gives interactive and the fds. */
+ * as above; io gives interactive and the fds.  net (may be NULL): the
+ * container has just started and the same exec brings eth0 up first
+ * (session/ready.h). */
 int coi_agent_exec (struct incus_client *c, const char *container, const struct coi_agent_user *u,
                     const char *const *argv, const char *const *base_env,
-                    const char *const *user_env, const struct incus_exec_opts *io,
-                    int *exit_code, coi_error_t *err);
+                    const char *const *user_env, const struct coi_net_up *net,
+                    const struct incus_exec_opts *io, int *exit_code, coi_error_t *err);
 
 /* Attach the local terminal to the tmux session (or run bash with `bash`).
  * Signals in `stop` (may be NULL) end the attach on our side; *stopped_by

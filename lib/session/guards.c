@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "image/templates.h"
 #include "incus/files.h"
 #include "netpolicy/addr.h"
 #include "netpolicy/state.h"
@@ -73,13 +74,28 @@ static void drop_attempt (struct coi_session_guards *g, const char *container)
   g->ns = NULL;
 }
 
+/* coi images render eth0's network file and resolv.conf from these at
+ * create time (lib/image/templates.c): no file push before start. */
+static int set_network_keys (const struct coi_net_target *t, json_t *body, coi_error_t *err)
+{
+  char gw[COI_IPV4_STRLEN], cidr[COI_IPV4_CIDR_STRLEN];
+  coi_ipv4_str (t->gateway, gw);
+  coi_ipv4_cidr_str (t->addr, t->subnet.prefix, cidr);
+  json_t *config = json_object_get (body, "config");
+  if (!json_is_object (config) || json_object_set_new (config, COI_NET_KEY_ADDRESS, json_string (cidr)) < 0
+      || json_object_set_new (config, COI_NET_KEY_GATEWAY, json_string (gw)) < 0)
+    return coi_error_errno (err, ENOMEM, "plan the network of %s", t->container);
+  return 0;
+}
+
 static int prepare_body (void *data, const char *container, json_t *body, coi_error_t *err)
 {
   struct coi_session_guards *g = data;
   drop_attempt (g, container);
-  if (coi_limits_apply_to_body (&g->limits, body, err) < 0)
+  if (coi_limits_apply_to_body (&g->limits, body, err) < 0
+      || coi_net_prepare (g->client, g->net, container, body, &g->ns, err) < 0)
     return -1;
-  return coi_net_prepare (g->client, g->net, container, body, &g->ns, err);
+  return g->ns ? set_network_keys (coi_net_session_target (g->ns), body, err) : 0;
 }
 
 static void abandon (void *data, const char *container)
@@ -87,9 +103,10 @@ static void abandon (void *data, const char *container)
   drop_attempt (data, container);
 }
 
-/* The address is fixed at create time, so the container can configure it
- * at boot instead of asking DHCP: under load a DHCP exchange took seconds.
- * Images whose network is not systemd-networkd still get it by DHCP. */
+/* For images without coi's templates: the address is fixed at create time,
+ * so the container can configure it at boot instead of asking DHCP (under
+ * load a DHCP exchange took seconds).  Images whose network is not
+ * systemd-networkd still get it by DHCP. */
 static void push_static_network (struct coi_session_guards *g, const char *container)
 {
   const struct coi_net_target *t = coi_net_session_target (g->ns);
@@ -109,14 +126,15 @@ static void push_static_network (struct coi_session_guards *g, const char *conta
                         (size_t) n, a, &ignored);
 }
 
-static int before_start (void *data, const char *container, coi_error_t *err)
+static int before_start (void *data, const struct coi_session *s, coi_error_t *err)
 {
   struct coi_session_guards *g = data;
   if (g->ns == NULL)
-    return coi_error_make (err, EINVAL, "no network plan for %s", container);
+    return coi_error_make (err, EINVAL, "no network plan for %s", s->container);
   if (coi_net_apply (g->ns, err) < 0)
     return -1;
-  push_static_network (g, container);
+  if (!s->image_renders_network)
+    push_static_network (g, s->container);
   return 0;
 }
 
@@ -146,6 +164,11 @@ static void teardown (void *data, const char *container)
     }
   _cleanup_error_ coi_error_t ignored = NULL;
   coi_net_teardown (container, &ignored);
+}
+
+const struct coi_net_target *coi_guards_net_target (const struct coi_session_guards *g)
+{
+  return g->ns ? coi_net_session_target (g->ns) : NULL;
 }
 
 void coi_guards_hooks (struct coi_session_guards *g, struct coi_session_hooks *h)

@@ -23,6 +23,8 @@ int coi_guards_from_config (struct coi_session_guards *g, struct incus_client *c
                             const struct coi_config *cfg, const char *network_override,
                             coi_error_t *err);
 void coi_guards_clear (struct coi_session_guards *g);
+/* The session's network plan once launched (NULL: none). */
+const struct coi_net_target *coi_guards_net_target (const struct coi_session_guards *g);
 /* Point `h` at the guards (g must outlive the launch). */
 void coi_guards_hooks (struct coi_session_guards *g, struct coi_session_hooks *h);
 

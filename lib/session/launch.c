@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "image/templates.h"
 #include "incus/image.h"
 #include "incus/instance.h"
 #include "session/metadata.h"
@@ -245,18 +246,24 @@ static int prepare_identity (const struct coi_session_opts *o, struct coi_sessio
   return 0;
 }
 
-static int check_image (struct incus_client *c, const char *image, coi_error_t *err)
+static int check_image (struct incus_client *c, struct coi_session *s, coi_error_t *err)
 {
-  if (strchr (image, ':'))
+  if (strchr (s->image, ':'))
     return 0; /* an image server's alias is fetched by the create itself */
-  int r = incus_image_exists (c, image, err);
-  if (r < 0)
-    return -1;
-  if (r == 0)
+  _cleanup_free_ char *fp = NULL;
+  _cleanup_json_ json_t *img = NULL;
+  if (incus_image_resolve (c, s->image, &fp, &img, err) < 0)
     {
-      coi_error_make (err, ENOENT, "image '%s' not found - run 'coi build' first", image);
+      if ((*err)->status == 404)
+        {
+          coi_error_release (err);
+          coi_error_make (err, ENOENT, "image '%s' not found - run 'coi build' first", s->image);
+        }
       return -1;
     }
+  const char *tv = json_string_value (
+      json_object_get (json_object_get (img, "properties"), COI_IMAGE_TEMPLATES_PROPERTY));
+  s->image_renders_network = tv && atoi (tv) >= COI_IMAGE_TEMPLATES_NET_SINCE;
   return 0;
 }
 
@@ -304,7 +311,7 @@ int coi_session_launch (struct incus_client *c, const struct coi_session_opts *o
   else if (coi_uuid4 (s->id, err) < 0)
     goto fail;
 
-  if (check_image (c, s->image, err) < 0 || create_in_free_slot (c, o, s, err) < 0)
+  if (check_image (c, s, err) < 0 || create_in_free_slot (c, o, s, err) < 0)
     goto fail;
   if (s->reused)
     return 0;
@@ -312,7 +319,7 @@ int coi_session_launch (struct incus_client *c, const struct coi_session_opts *o
     goto fail;
   if (o->hooks && o->hooks->before_start)
     {
-      if (o->hooks->before_start (o->hooks->data, s->container, err) < 0)
+      if (o->hooks->before_start (o->hooks->data, s, err) < 0)
         goto fail;
       s->hooks_applied = true;
     }

@@ -16,6 +16,8 @@
 #define COI_DEFAULT_MAX_SLOTS 10
 #define COI_WORKSPACE_PATH "/workspace"
 
+struct coi_session;
+
 /* Called after the create body is complete and before it is sent, and again
  * after creation before start, so that network policy and limits are part of
  * the one create request and in force before the first packet. */
@@ -23,7 +25,7 @@ struct coi_session_hooks
 {
   void *data;
   int (*prepare_body) (void *data, const char *container, json_t *body, coi_error_t *err);
-  int (*before_start) (void *data, const char *container, coi_error_t *err);
+  int (*before_start) (void *data, const struct coi_session *s, coi_error_t *err);
   /* A create attempt failed (the slot was taken): release what
      prepare_body reserved for it, and nothing else under that name. */
   void (*abandon) (void *data, const char *container);
@@ -75,6 +77,7 @@ struct coi_session
   bool reused;          /* an existing persistent container was reused */
   bool created;         /* this launch created the container */
   bool hooks_applied;
+  bool image_renders_network; /* a coi image: eth0 and resolv.conf from user.coi.net.* */
   const struct coi_session_hooks *hooks;
 };
 
@@ -91,9 +94,15 @@ int coi_session_destroy (struct incus_client *c, struct coi_session *s, coi_erro
 /* Set user.coi.state=ready once the agent runs. */
 int coi_session_mark_ready (struct incus_client *c, const char *container, coi_error_t *err);
 
-/* Wait until an exec works in the container (timeout_ms). */
+/* Wait until an exec works in the container and eth0 has its address
+ * (timeout_ms). */
 int coi_session_wait_ready (struct incus_client *c, const char *container, int timeout_ms,
                             coi_error_t *err);
+/* The same for a session just launched, at once where its image allows:
+ * t is its network plan (NULL: none known). */
+struct coi_net_target;
+int coi_session_ready (struct incus_client *c, const struct coi_session *s,
+                       const struct coi_net_target *t, int timeout_ms, coi_error_t *err);
 
 /* Which of the abort signals is pending (0: none). */
 int coi_pending_abort (const sigset_t *set);

@@ -10,6 +10,8 @@
 #include "cli/session_cli.h"
 #include "incus/exec.h"
 #include "session/agent.h"
+#include "session/guards.h"
+#include "session/ready.h"
 #include "session/supervise.h"
 #include "session/tool_state.h"
 #include "util/cleanup.h"
@@ -60,6 +62,7 @@ COI_HANDLER (cmd_run)
   _cleanup_strv_ char **env = NULL;
   int code = 1;
   int stopped_by = 0;
+  struct coi_net_up up;
   r = -1;
   if (coi_session_cli_prepare (ctx, &sc, err) < 0 || coi_ctx_client (ctx, &c, err) < 0)
     goto out;
@@ -88,7 +91,8 @@ COI_HANDLER (cmd_run)
                                  &sup, err) < 0)
         goto end;
     }
-  if (coi_session_wait_ready (c, s.container, 30000, err) < 0
+  bool net_up = coi_session_net_up_plan (&s, coi_guards_net_target (&sc.guards), &up);
+  if ((!net_up && coi_session_wait_ready (c, s.container, 30000, err) < 0)
       || coi_agent_env (&sc.user, sc.user_name, getenv ("TERM"), NULL, &env, err) < 0)
     goto end;
   {
@@ -101,7 +105,7 @@ COI_HANDLER (cmd_run)
     io.stopped_by = &stopped_by;
     fflush (stdout);
     if (coi_agent_exec (c, s.container, &sc.user, cmd, (const char *const *) env,
-                        (const char *const *) sc.env, &io, &code, err) < 0)
+                        (const char *const *) sc.env, net_up ? &up : NULL, &io, &code, err) < 0)
       goto end;
     r = 0;
   }

@@ -69,7 +69,8 @@ static int run_session (struct coi_ctx *ctx, struct coi_session_cli *sc,
   fprintf (stderr, "Session ID: %s\nContainer: %s\nWorkspace: %s\n", s.id, s.container,
            s.workspace_abs);
 
-  if (coi_session_save_meta (&s, err) < 0 || coi_session_wait_ready (c, s.container, 30000, err) < 0
+  if (coi_session_save_meta (&s, err) < 0
+      || coi_session_ready (c, &s, coi_guards_net_target (&sc->guards), 30000, err) < 0
       || coi_tool_state_push (c, &s, &sc->user, err) < 0
       || tool_command (sc, &s, o->debug, &argv, err) < 0
       || coi_agent_env (&sc->user, sc->user_name, getenv ("TERM"), NULL, &env, err) < 0)

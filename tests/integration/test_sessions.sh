@@ -51,6 +51,27 @@ is "run: cwd is /workspace" "$out" /workspace
 out=$("$COI" run --image "$IMAGE" -- id -u 2>/dev/null)
 is "run: runs as the code user" "$out" 1000
 
+# --- run starts at once: network, resolver and /tmp already usable ------------
+# The coi image brings eth0 up in the command's own exec; networkd adopts it
+# later, so nothing the command set up may vanish while it runs.
+out=$("$COI" run --image "$IMAGE" -- sh -c '
+  ip -4 route show default | head -n 1
+  sed -n "s/^nameserver //p" /etc/resolv.conf | head -n 1
+  dig +time=3 +tries=2 nosuch-coi-test.incus 2>&1 | grep -o "status: [A-Z]*"
+  echo kept > /tmp/coi-keep
+  sleep 4
+  cat /tmp/coi-keep
+  ip -4 route show default | head -n 1
+  id -G' 2>/dev/null)
+route0=$(sed -n 1p <<<"$out")
+matches "run: default route in place when the command starts" "$route0" "^default via [0-9.]+ dev eth0"
+gw=$(sed -E -n '1s/^default via ([0-9.]+) .*/\1/p' <<<"$out")
+is "run: resolv.conf names the gateway" "$(sed -n 2p <<<"$out")" "$gw"
+is "run: the resolver answers at once" "$(sed -n 3p <<<"$out")" "status: NXDOMAIN"
+is "run: /tmp is not emptied while the container boots" "$(sed -n 4p <<<"$out")" kept
+is "run: the route survives networkd's start" "$(sed -n 5p <<<"$out")" "$route0"
+is "run: no supplementary groups after dropping root" "$(sed -n 6p <<<"$out")" 1000
+
 # --- workspace: mounted, files belong to the host user -----------------------
 "$COI" run --image "$IMAGE" -- sh -c 'echo data > made-inside.txt; mkdir -p sub/dir' >/dev/null 2>&1
 is "workspace: file written inside exists on the host" "$(cat "$WS/made-inside.txt" 2>/dev/null)" data
@@ -127,6 +148,11 @@ sleep 1
 pane=$(incus exec "$name" --user 1000 --group 1000 --env HOME=/home/code -- tmux capture-pane -p -t "coi-$name" 2>&1)
 like "shell: dummy agent runs in tmux session coi-<container> as code" "$pane" "Session: $sid"
 check "shell: metadata.json written" test -f "$HOME/.coi/sessions-claude/$sid/metadata.json"
+# Incus rendered eth0's file from the create request: no push before start.
+addr=$(incus config get "$name" user.coi.net.address 2>/dev/null)
+matches "shell: the fixed address is in the create request" "$addr" '^[0-9.]+/[0-9]+$'
+like "shell: the image rendered it into networkd's file" \
+  "$(incus exec "$name" -- cat /etc/systemd/network/10-coi-eth0.network 2>&1)" "Address=$addr"
 list=$("$COI" list --format json)
 like "list: shows the session" "$list" "\"name\": \"$name\""
 like "list: a background session is guarded by its supervisor" "$list" '"guarded": true'
