@@ -25,6 +25,7 @@
 #include "monitor/guard_spec.h"
 #include "monitor/supervisor.h"
 #include "netpolicy/net.h"
+#include "netpolicy/netlog.h"
 #include "nettest.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -133,8 +134,12 @@ static void test_restricted_then_open (void **state)
 
   /* The LAN host: blocked, logged, a high finding (recorded and alerted:
    * monitoring is off, so nothing is paused). */
+  double t0 = nt_now_ms ();
   probe_blocked (&ct, "tcp", "10.77.0.10", "80");
+  double t1 = nt_now_ms ();
   assert_int_equal (wait_line (log_path, " " CTR " blocked reason=private proto=tcp dst=10.77.0.10:80", NULL, 5000), 1);
+  printf ("# probe (exec + connect) %.0f ms, then the line after %.0f ms (polled every 50 ms)\n", t1 - t0,
+          nt_now_ms () - t1);
   assert_int_equal (wait_line (audit_path, "\"rule\":\"blocked-private\"", "\"remote_host\":\"10.77.0.10:80\"", 5000), 1);
   assert_int_equal (count (audit_path, "\"rule\":\"blocked-private\"", "\"level\":\"high\""), 1);
   assert_int_equal (count (audit_path, "\"rule\":\"blocked-private\"", "\"action\":\"alerted\""), 1);
@@ -158,8 +163,41 @@ static void test_restricted_then_open (void **state)
   usleep (500000);
   assert_int_equal (count (log_path, "198.51.100.13", NULL), 0);
   assert_int_equal (count (audit_path, "198.51.100.13", NULL), 0);
+  /* A flood to one destination: every datagram is counted, a few lines. */
+  char *out = NULL;
+  int rc = -1;
+  double f0 = nt_now_ms ();
+  assert_int_equal (nt_exec (CTR, (const char *const[]){ "bash", "-c",
+                                                          "for i in $(seq 1 2000); do echo x 2>/dev/null "
+                                                          ">/dev/udp/10.77.0.10/9999; done; true",
+                                                          NULL },
+                             &out, &rc),
+                    0);
+  free (out);
+  printf ("# flood: 2000 datagrams in %.0f ms\n", nt_now_ms () - f0);
+  /* The window's count comes with the supervisor's next sweep (1 s ticks). */
+  assert_int_equal (wait_line (log_path, "suppressed count=", "dst=10.77.0.10:9999", 3000), 1);
   stop (sup);
   assert_false (group_bound (group));
+  int blocked = count (log_path, "blocked reason=private proto=udp dst=10.77.0.10:9999", NULL);
+  int flines = 0, total = blocked;
+  {
+    _cleanup_free_ char *all = slurp (log_path);
+    for (char *line = strtok (all, "\n"); line; line = strtok (NULL, "\n"))
+      {
+        unsigned n;
+        char *sup_at = strstr (line, " suppressed count=");
+        if (sup_at && strstr (line, "dst=10.77.0.10:9999") && sscanf (sup_at, " suppressed count=%u", &n) == 1)
+          {
+            total += (int) n;
+            flines++;
+          }
+      }
+  }
+  printf ("# flood: %d blocked + %d suppressed lines account for %d datagrams\n", blocked, flines, total);
+  assert_true (blocked >= 1 && blocked <= COI_NETLOG_PER_DEST);
+  assert_true (flines >= 1 && flines <= 3);
+  assert_true (total >= 1990 && total <= 2000);
   _cleanup_free_ char *text = slurp (log_path);
   for (char *line = strtok (text, "\n"); line; line = strtok (NULL, "\n"))
     printf ("# network.log: %s\n", line);
