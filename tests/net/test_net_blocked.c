@@ -26,6 +26,7 @@
 #include "monitor/supervisor.h"
 #include "netpolicy/net.h"
 #include "netpolicy/netlog.h"
+#include "netpolicy/nflog.h"
 #include "nettest.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -130,6 +131,13 @@ static void test_restricted_then_open (void **state)
   pid_t sup = supervise ("restricted", group);
   assert_int_equal (wait_line (audit_path, "\"event\":\"nflog\"", "\"bound\":true", 5000), 1);
   assert_true (group_bound (group));
+  {
+    /* One reader per group: a second bind is refused, and says why. */
+    _cleanup_error_ coi_error_t err = NULL;
+    int fd = -1;
+    assert_int_equal (coi_nflog_open ((uint16_t) group, &fd, &err), -1);
+    assert_non_null (strstr (err->msg, "bound by another process"));
+  }
   assert_int_equal (count (log_path, CTR " blocked", NULL), 0);
 
   /* The LAN host: blocked, logged, a high finding (recorded and alerted:
