@@ -98,7 +98,7 @@ const struct coi_config_key coi_config_keys[] = {
   /* The npm registry host is added at run time from `npm config get registry`. */
   V ("network.allowed_domains", "[\"api.anthropic.com\", \"platform.claude.com\"]", CFG_K_WEAK_ADD,
      "Domains and CIDRs reachable in allowlist mode"),
-  I ("network.refresh_interval_minutes", "30", 1, 10080, 0, "Allowlist IP refresh interval"),
+  I ("network.refresh_interval_minutes", "30", 1, 10080, 0, "Allowlist: longest life of an address learned from DNS"),
   B ("network.allow_local_network_access", "false", CFG_K_WEAK_TRUE, "Allow RFC 1918 networks"),
   B ("network.use_sudo", "false", CFG_K_TRUSTED, "Run firewall changes through sudo"),
   V ("network.dns_servers", NULL, CFG_K_TRUSTED, "DNS servers (restricted mode)"),

@@ -146,6 +146,46 @@ struct coi_verdict coi_judge_flow (const struct coi_netview *v, uint8_t protocol
   return coi_judge_dest_v4 (v, protocol, dst, dport);
 }
 
+struct coi_verdict coi_judge_blocked (const struct coi_netview *v, const char *reason, uint8_t protocol,
+                                      uint32_t dst, uint16_t dport)
+{
+  if (dst == METADATA_V4)
+    return verdict (COI_LEVEL_CRITICAL, "metadata", "blocked attempt to reach the cloud metadata endpoint");
+  /* Multicast and broadcast chatter of the container's OS (mDNS, LLMNR,
+   * SSDP) and its time sync with the gateway: in the network log only. */
+  if (in_net (dst, IP4 (224, 0, 0, 0), 4) || dst == 0xffffffffu)
+    return COI_NO_VERDICT;
+  if (v->gateway && dst == v->gateway && protocol == IPPROTO_UDP && (dport == 123 || dport == 5353 || dport == 5355))
+    return COI_NO_VERDICT;
+  static const struct
+  {
+    const char *reason, *rule, *text;
+  } local[] = {
+    { "host", "blocked-host", "blocked connection to the host" },
+    { "bridge", "blocked-bridge", "blocked connection to another container" },
+    { "private", "blocked-private", "blocked connection to a private network" },
+    { "metadata", "blocked-link-local", "blocked connection to a link-local address" },
+  };
+  for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
+    if (strcmp (reason, local[i].reason) == 0)
+      /* A TCP connect is someone asking for a LAN service; datagrams are
+       * often the OS's own (NetBIOS, subnet broadcasts): a warning. */
+      return verdict (protocol == IPPROTO_TCP ? COI_LEVEL_HIGH : COI_LEVEL_WARNING, local[i].rule, local[i].text);
+  if (protocol == IPPROTO_TCP && suspicious_port (dport))
+    return verdict (COI_LEVEL_HIGH, "suspicious-port", "blocked connection to a port used by reverse-shell listeners");
+  /* An allowlist session meets unlisted hosts in normal work (telemetry, a
+   * package index, a CDN a tool was not told about): the firewall already
+   * stopped it, and pausing the agent for that would break benign sessions.
+   * The same goes for a port outside allowed_ports or an unpinned resolver. */
+  if (strcmp (reason, "allowlist") == 0)
+    return verdict (COI_LEVEL_WARNING, "blocked-allowlist", "blocked connection to a destination outside the allowlist");
+  if (strcmp (reason, "port") == 0)
+    return verdict (COI_LEVEL_WARNING, "blocked-port", "blocked connection to a port outside allowed_ports");
+  if (strcmp (reason, "dns") == 0)
+    return verdict (COI_LEVEL_WARNING, "blocked-dns", "blocked DNS to a resolver other than the pinned ones");
+  return verdict (COI_LEVEL_WARNING, "blocked", "connection blocked by the network policy");
+}
+
 struct coi_verdict coi_judge_sock (const struct coi_netview *v, const struct coi_sock *s)
 {
   /* Only connections the container opened or is opening: not listeners, not

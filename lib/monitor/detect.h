@@ -61,6 +61,14 @@ struct coi_verdict coi_judge_sock (const struct coi_netview *v, const struct coi
 struct coi_verdict coi_judge_flow (const struct coi_netview *v, uint8_t protocol, uint32_t dst, uint16_t sport,
                                    uint16_t dport);
 
+/* A packet the firewall rejected (nflog); `reason` names the rule that did
+ * it (host, bridge, private, metadata, dns, port, allowlist).  Nothing got
+ * through, so only what the attempt says about intent counts: the metadata
+ * endpoint is CRITICAL, a TCP connect into the LAN, the host or another
+ * container HIGH; the rest WARNING (see detect.c). */
+struct coi_verdict coi_judge_blocked (const struct coi_netview *v, const char *reason, uint8_t protocol,
+                                      uint32_t dst, uint16_t dport);
+
 /* A command line at exec.  Rule "reverse-shell-pattern" (HIGH) is a
  * suspicion to confirm by structure (the supervisor watches the process for
  * 2 s, and records only a warning when nothing confirms it); "metadata" is

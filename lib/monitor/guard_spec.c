@@ -143,6 +143,7 @@ void coi_guard_spec_clear (struct coi_guard_spec *s)
   free (s->project);
   free (s->audit_log);
   free (s->network_mode);
+  free (s->log_path);
   if (s->allowed)
     json_decref (s->allowed);
   if (s->limits)
@@ -183,8 +184,15 @@ int coi_guard_spec_from_json (struct coi_guard_spec *s, json_t *j, coi_error_t *
     return coi_error_usage (err, "session spec: container is missing");
   if (net)
     {
-      if (dup_opt (net, "mode", &s->network_mode, err) < 0)
+      json_t *group = json_object_get (net, "log_group");
+      if (dup_opt (net, "mode", &s->network_mode, err) < 0 || dup_opt (net, "log_path", &s->log_path, err) < 0)
         return -1;
+      if (group && (!json_is_integer (group) || json_integer_value (group) < 0 || json_integer_value (group) > 65535))
+        return coi_error_usage (err, "session spec: network.log_group: expected an integer from 0 to 65535");
+      if (group)
+        s->log_group = (int) json_integer_value (group);
+      if (s->log_path && s->log_path[0] != '/')
+        return coi_error_usage (err, "session spec: network.log_path: \"%s\" is not an absolute path", s->log_path);
       json_t *allowed = json_object_get (net, "allowed");
       if (json_is_null (allowed))
         allowed = NULL;
@@ -219,10 +227,11 @@ json_t *coi_guard_spec_to_json (const struct coi_guard_spec *s)
   json_t *mon = coi_monitor_settings_to_json (&s->monitoring);
   if (mon == NULL)
     return NULL;
-  return json_pack ("{s:i, s:s, s:s?, s:s?, s:b, s:I, s:s?, s:{s:s?, s:O?}, s:O?, s:{s:I, s:b, s:b, s:i}, s:o}",
+  return json_pack ("{s:i, s:s, s:s?, s:s?, s:b, s:I, s:s?, s:{s:s?, s:O?, s:i, s:s?}, s:O?, s:{s:I, s:b, s:b, s:i}, s:o}",
                     "version", 1, "container", s->container, "remote", s->remote, "project", s->project,
                     "ephemeral", s->ephemeral, "started_at", (json_int_t) s->started_at, "audit_log",
-                    s->audit_log, "network", "mode", s->network_mode, "allowed", s->allowed, "limits",
+                    s->audit_log, "network", "mode", s->network_mode, "allowed", s->allowed, "log_group",
+                    s->log_group, "log_path", s->log_path, "limits",
                     s->limits, "runtime", "max_duration_sec", (json_int_t) s->max_duration_sec,
                     "auto_stop", s->auto_stop, "stop_graceful", s->stop_graceful, "stop_timeout_sec",
                     s->stop_timeout_sec, "monitoring", mon);

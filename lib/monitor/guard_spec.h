@@ -46,6 +46,8 @@ struct coi_guard_spec
   char *audit_log;  /* NULL: ~/.coi/audit/<container>.jsonl */
   char *network_mode; /* "restricted" | "allowlist" | "open" */
   json_t *allowed;  /* array of IPv4 CIDR strings allowed in allowlist mode */
+  int log_group;    /* nflog group of the session's rejects; 0: not logged */
+  char *log_path;   /* network.log, absolute (the launcher resolved ~); NULL: none */
   json_t *limits;   /* the applied limits, echoed into the audit log (may be NULL) */
   long max_duration_sec; /* 0: none */
   bool auto_stop;

@@ -151,6 +151,15 @@ static void open_kernel_monitors (struct sup *s)
   watch (s, s->fan_fd);
 }
 
+/* Without [monitoring] the supervisor still records what the firewall
+ * blocked (and alerts), but pauses and kills nothing: nobody asked it to. */
+static void responder_actions (struct sup *s)
+{
+  const struct coi_monitor_settings *m = &s->spec->monitoring;
+  s->resp.auto_pause_on_high = m->enabled && m->auto_pause_on_high;
+  s->resp.auto_kill_on_critical = m->enabled && m->auto_kill_on_critical;
+}
+
 static void reload_spec (struct sup *s)
 {
   _cleanup_guard_spec_ struct coi_guard_spec fresh;
@@ -168,8 +177,7 @@ static void reload_spec (struct sup *s)
   s->spec->auto_stop = fresh.auto_stop;
   s->spec->stop_graceful = fresh.stop_graceful;
   s->spec->ephemeral = fresh.ephemeral;
-  s->resp.auto_pause_on_high = fresh.monitoring.auto_pause_on_high;
-  s->resp.auto_kill_on_critical = fresh.monitoring.auto_kill_on_critical;
+  responder_actions (s);
   arm_deadline (s);
   _cleanup_json_ json_t *d = coi_guard_spec_to_json (s->spec);
   sup_lifecycle (s, "spec_reloaded", d);
@@ -212,6 +220,7 @@ static void dispatch (struct sup *s, int fd)
     {
       drain (fd);
       sup_sweep (s);
+      sup_nflog_flush (s, false);
     }
   else if (fd == s->fast_tfd)
     {
@@ -231,6 +240,8 @@ static void dispatch (struct sup *s, int fd)
     sup_on_conntrack (s);
   else if (fd == s->fan_fd)
     sup_on_fanotify (s);
+  else if (fd == s->nf_fd)
+    sup_on_nflog (s);
   else if (fd == s->pidfd)
     {
       /* init exited: stopped, restarting or deleted; Incus knows which. */
@@ -254,10 +265,11 @@ static void close_fd (int *fd)
 static void sup_release (struct sup *s)
 {
   sup_disarm (s);
+  sup_nflog_close (s);
   for (size_t i = 0; i < s->npending; i++)
     coi_threat_clear (&s->pending[i]);
   int *fds[] = { &s->epfd, &s->sigfd, &s->sweep_tfd, &s->fast_tfd, &s->deadline_tfd,
-                 &s->cn_fd, &s->ct_fd, &s->fan_fd };
+                 &s->cn_fd, &s->ct_fd, &s->fan_fd, &s->nf_fd };
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
     close_fd (fds[i]);
   coi_audit_close (&s->audit);
@@ -312,8 +324,8 @@ static int setup (struct sup *s, coi_error_t *err)
   s->privileged = geteuid () == 0;
   if (coi_netview_init (&s->net, g->network_mode, g->allowed, err) < 0)
     return -1;
-  coi_responder_init (&s->resp, g->monitoring.auto_pause_on_high, g->monitoring.auto_kill_on_critical,
-                      g->monitoring.dedupe_window_sec);
+  coi_responder_init (&s->resp, false, false, g->monitoring.dedupe_window_sec);
+  responder_actions (s);
   sigset_t mask;
   sigemptyset (&mask);
   sigaddset (&mask, SIGTERM);
@@ -390,10 +402,11 @@ int coi_supervisor_main (const char *spec_path, int ready_fd, const struct coi_s
     }
   struct sup s = { 0 };
   int *fds[] = { &s.epfd, &s.sigfd, &s.sweep_tfd, &s.fast_tfd, &s.deadline_tfd, &s.cn_fd, &s.ct_fd,
-                 &s.fan_fd, &s.pidfd, &s.diag_fd };
+                 &s.fan_fd, &s.pidfd, &s.diag_fd, &s.nf_fd };
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
     *fds[i] = -1;
   s.audit.fd = -1;
+  s.netlog.fd = -1;
   s.spec = &spec;
   s.hooks = hooks;
   s.spec_path = strdup (spec_path);
@@ -406,6 +419,8 @@ int coi_supervisor_main (const char *spec_path, int ready_fd, const struct coi_s
       return -1;
     }
   record_start (&s);
+  sup_nflog_open (&s);
+  watch (&s, s.nf_fd);
   if (sup_refresh_status (&s, err) < 0)
     {
       ready (&ready_fd, "ERR %s", (*err)->msg);

@@ -18,6 +18,7 @@
 #include "monitor/sockdiag.h"
 #include "monitor/supervisor.h"
 #include "monitor/threat.h"
+#include "netpolicy/netlog.h"
 
 #define SUP_SWEEP_MS 1000       /* reverse-shell latency bound without cn_proc */
 #define SUP_FAST_MS 100         /* re-check of suspects from exec events */
@@ -62,7 +63,7 @@ struct sup
 
   /* descriptors polled by the loop (-1 when absent) */
   int epfd, sigfd, sweep_tfd, fast_tfd, deadline_tfd;
-  int cn_fd, ct_fd, fan_fd, pidfd, diag_fd;
+  int cn_fd, ct_fd, fan_fd, pidfd, diag_fd, nf_fd;
 
   /* the container */
   bool host_local;  /* the server is this host: /proc and netlink see the container */
@@ -101,6 +102,13 @@ struct sup
   unsigned long sweeps;
   unsigned long threat_seq;
 
+  /* the firewall's rejects (sup_nflog.c) */
+  struct coi_netlog netlog;
+  bool netlog_failed;        /* a write failed (said once) */
+  uint64_t nf_window_ms;
+  unsigned nf_findings;      /* findings from rejects in the current minute */
+  unsigned long nf_unreported;
+
   /* ending */
   bool done;
   bool ended; /* the session is over (not merely the supervisor signalled) */
@@ -127,6 +135,13 @@ void sup_check_process (struct sup *s, pid_t pid, bool at_exec);
 void sup_on_cnproc (struct sup *s);
 void sup_on_conntrack (struct sup *s);
 void sup_on_fanotify (struct sup *s);
+
+/* sup_nflog.c: bind the session's nflog group (when its rejects are
+ * logged), turn rejects into network log lines and findings. */
+void sup_nflog_open (struct sup *s);
+void sup_on_nflog (struct sup *s);
+void sup_nflog_flush (struct sup *s, bool all);
+void sup_nflog_close (struct sup *s);
 
 /* sup_report.c: record a finding, act on it, alert.  Takes the threat.
  * A pause waits SUP_PAUSE_GRACE_MS (freezing takes about a second here and

@@ -22,6 +22,11 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
+/* Learned addresses live clamp(TTL, 30 s, refresh interval or a day): a
+ * TTL of 0 or 1 must not make the firewall race the client's connect. */
+#define MIN_TTL_S 30u
+#define DAY_S 86400u
+
 void coi_dns_filter_config_for (const struct coi_net_session *s, struct coi_dns_filter_config *cfg)
 {
   const struct coi_net_target *t = coi_net_session_target (s);
@@ -33,7 +38,22 @@ void coi_dns_filter_config_for (const struct coi_net_session *s, struct coi_dns_
   cfg->upstream_addr = p->n_dns_servers ? p->dns_servers[0] : t->gateway;
   cfg->upstream_port = 53;
   cfg->policy = p;
+  cfg->max_ttl = coi_dns_filter_max_ttl (p);
   cfg->log_fd = -1;
+}
+
+unsigned coi_dns_filter_max_ttl (const struct coi_net_policy *p)
+{
+  if (p->refresh_interval_minutes <= 0 || (unsigned) p->refresh_interval_minutes >= DAY_S / 60)
+    return DAY_S;
+  return (unsigned) p->refresh_interval_minutes * 60u;
+}
+
+unsigned coi_dns_filter_timeout (const struct coi_dns_filter_config *c, uint32_t ttl)
+{
+  unsigned lo = c->min_ttl ? c->min_ttl : MIN_TTL_S, hi = c->max_ttl ? c->max_ttl : DAY_S;
+  unsigned t = ttl < lo ? lo : ttl;
+  return t > hi ? hi : t;
 }
 
 static struct sockaddr_in sin_of (uint32_t addr, uint16_t port)
@@ -56,9 +76,9 @@ int coi_dns_filter_open (const struct coi_dns_filter_config *cfg, struct coi_dns
   if (f->cfg.upstream_port == 0)
     f->cfg.upstream_port = 53;
   if (f->cfg.min_ttl == 0)
-    f->cfg.min_ttl = 30;
+    f->cfg.min_ttl = MIN_TTL_S;
   if (f->cfg.max_ttl == 0)
-    f->cfg.max_ttl = 86400;
+    f->cfg.max_ttl = DAY_S;
   if (f->cfg.set_addr == 0)
     f->cfg.set_addr = f->cfg.client_addr;
   if (f->cfg.upstream_timeout_ms == 0)
@@ -302,7 +322,7 @@ static int learn_a (uint32_t addr, uint32_t ttl, void *data)
 {
   struct learn *l = data;
   const struct coi_dns_filter_config *c = &l->f->cfg;
-  unsigned t = ttl < c->min_ttl ? c->min_ttl : ttl > c->max_ttl ? c->max_ttl : ttl;
+  unsigned t = coi_dns_filter_timeout (c, ttl);
   _cleanup_error_ coi_error_t err = NULL;
   const struct coi_net_backend *b = &l->f->backend;
   if (b->ops->allow_learned (b->h, c->set_addr, addr, l->ports, t, &err) < 0)

@@ -27,7 +27,7 @@ struct coi_dns_filter_config
   uint16_t upstream_port; /* 0: 53 */
   const struct coi_net_policy *policy;
   unsigned min_ttl;       /* floor for set timeouts (0: 30 s) */
-  unsigned max_ttl;       /* ceiling (0: 1 day) */
+  unsigned max_ttl;       /* ceiling, wins over the floor (0: 1 day) */
   unsigned upstream_timeout_ms; /* 0: 3000 */
   int log_fd;             /* -1, or "allow|deny|fail NAME QTYPE" lines */
 };
@@ -36,9 +36,16 @@ struct coi_dns_filter;
 
 /* The config for a session: listen on the gateway at the session's port,
  * upstream = the policy's first dns_servers entry, else the bridge's own
- * resolver (gateway:53). */
+ * resolver (gateway:53), max_ttl = coi_dns_filter_max_ttl. */
 void coi_dns_filter_config_for (const struct coi_net_session *s,
                                 struct coi_dns_filter_config *cfg);
+
+/* The longest a learned address is trusted without the container resolving
+ * it again: refresh_interval_minutes, at most a day. */
+unsigned coi_dns_filter_max_ttl (const struct coi_net_policy *p);
+/* The set timeout for an A record with this TTL: clamp(ttl, min_ttl,
+ * max_ttl), the ceiling winning (0 values mean the defaults). */
+unsigned coi_dns_filter_timeout (const struct coi_dns_filter_config *cfg, uint32_t ttl);
 
 /* Binds the socket: when it returns 0 the filter is reachable. */
 int coi_dns_filter_open (const struct coi_dns_filter_config *cfg, struct coi_dns_filter **out,

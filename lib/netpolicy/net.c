@@ -33,6 +33,14 @@ uint16_t coi_net_dns_port (uint32_t addr, const struct coi_ipv4_net *subnet)
   return (uint16_t) (DNS_PORT_BASE + index);
 }
 
+uint16_t coi_net_log_group (uint16_t base, uint32_t addr, const struct coi_ipv4_net *subnet)
+{
+  uint32_t index = addr - subnet->addr;
+  if (base == 0 || index > 0xffffu - base)
+    return 0;
+  return (uint16_t) (base + index);
+}
+
 static int session_new (const struct coi_net_policy *p, const char *container,
                         const struct coi_net_bridge *b, uint32_t addr,
                         struct coi_net_session **out, coi_error_t *err)
@@ -46,6 +54,7 @@ static int session_new (const struct coi_net_policy *p, const char *container,
   s->target.gateway = b->gateway;
   s->target.subnet = b->subnet;
   s->target.dns_port = coi_net_dns_port (addr, &b->subnet);
+  s->target.log_group = coi_net_log_group (p->log_group, addr, &b->subnet);
   coi_net_host_name (container, s->host_name);
   if (s->target.dns_port == 0 && p->mode == COI_NET_ALLOWLIST)
     {
@@ -177,6 +186,7 @@ int coi_net_apply_policy (struct coi_net_session *s, const struct coi_net_policy
   _cleanup_net_lock_ int lock = coi_net_lock (err);
   if (lock < 0)
     return -1;
+  s->target.log_group = coi_net_log_group (p->log_group, s->target.addr, &s->target.subnet);
   if (b.ops->apply (b.h, &s->target, p, err) < 0)
     {
       /* Without privileges a leftover of an earlier owner of the address

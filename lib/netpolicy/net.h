@@ -57,5 +57,8 @@ const char *coi_net_session_host_name (const struct coi_net_session *s);
 /* The allowlist DNS filter's port on the gateway: derived from the address,
  * which is unique per session, so it needs no allocation of its own. */
 uint16_t coi_net_dns_port (uint32_t addr, const struct coi_ipv4_net *subnet);
+/* The session's nflog group, base + the same host index: unique per bridge
+ * like the address.  0 when it would not fit in 16 bits. */
+uint16_t coi_net_log_group (uint16_t base, uint32_t addr, const struct coi_ipv4_net *subnet);
 
 #endif

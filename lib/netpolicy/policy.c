@@ -340,6 +340,10 @@ int coi_net_policy_add_allowed_port (struct coi_net_policy *p, unsigned lo, unsi
 
 int coi_net_policy_validate (const struct coi_net_policy *p, coi_error_t *err)
 {
+  /* It bounds how long a learned address is trusted: 0 would be "never". */
+  if (p->refresh_interval_minutes < 1)
+    return coi_error_make (err, EINVAL, "network.refresh_interval_minutes must be at least 1 (got %d)",
+                           p->refresh_interval_minutes);
   if (p->mode != COI_NET_ALLOWLIST)
     return 0;
   /* These would be rejected by the local-network rules anyway; saying so
@@ -366,8 +370,6 @@ int coi_net_policy_validate (const struct coi_net_policy *p, coi_error_t *err)
                                    coi_ipv4_str (p->hosts[i].addr, b));
           }
     }
-  if (p->refresh_interval_minutes < 0)
-    return coi_error_make (err, EINVAL, "network.refresh_interval_minutes must not be negative");
   return 0;
 }
 

@@ -66,9 +66,9 @@ struct coi_net_policy
   uint32_t *dns_servers;           /* restricted: only these on :53; allowlist: upstreams */
   size_t n_dns_servers;
   struct coi_port_list allowed_ports; /* restricted: public traffic only to these ports */
-  int refresh_interval_minutes;       /* allowlist: re-resolve listed names this often */
-  bool logging;                       /* log rejected packets to nflog group log_group */
-  uint16_t log_group;
+  int refresh_interval_minutes;       /* allowlist: longest life of a learned address (>= 1) */
+  bool logging;                       /* log rejected packets to nflog */
+  uint16_t log_group;                 /* base: a session logs to base + its host index */
 };
 
 /* Defaults of the reference tool: restricted, block private + metadata, refresh 30. */

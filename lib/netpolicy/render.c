@@ -122,12 +122,14 @@ static void emit_ports (struct out *o, const struct coi_port_list *l)
   emit (o, " }");
 }
 
-/* The reject every blocked packet gets, optionally logged to nflog. */
+/* The reject every blocked packet gets, optionally logged to the session's
+ * own nflog group: only one socket can bind a group, so each supervisor
+ * needs its own. */
 static void emit_reject (struct out *o, const struct coi_net_target *t,
                          const struct coi_net_policy *p, const char *what)
 {
-  if (p->logging)
-    emit (o, " log prefix \"coi:%s %s \" group %u", t->container, what, p->log_group);
+  if (p->logging && t->log_group != 0)
+    emit (o, " log prefix \"coi:%s %s \" group %u", t->container, what, t->log_group);
   emit (o, " reject with icmpx admin-prohibited\n");
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "image/templates.h"
 #include "incus/files.h"
 #include "netpolicy/addr.h"
+#include "netpolicy/netlog.h"
 #include "netpolicy/state.h"
 #include "session/end.h"
 #include "session/net_config.h"
@@ -48,7 +50,8 @@ int coi_guards_from_config (struct coi_session_guards *g, struct incus_client *c
   memset (g, 0, sizeof (*g));
   g->client = c;
   coi_limits_init (&g->limits);
-  if (coi_net_policy_from_config (cfg, network_override, &g->net, err) < 0)
+  if (coi_net_policy_from_config (cfg, network_override, &g->net, err) < 0
+      || coi_net_log_path (cfg, &g->net_log, err) < 0)
     return -1;
   return limits_from_config (&g->limits, cfg, err);
 }
@@ -60,6 +63,7 @@ void coi_guards_clear (struct coi_session_guards *g)
   if (g->net)
     coi_net_policy_free (g->net);
   coi_limits_clear (&g->limits);
+  free (g->net_log);
   memset (g, 0, sizeof (*g));
 }
 
@@ -126,6 +130,20 @@ static void push_static_network (struct coi_session_guards *g, const char *conta
                         (size_t) n, a, &ignored);
 }
 
+/* COI writes network setup to network.log; a session that filters nothing
+ * (open) has no policy to report. */
+static void log_applied (struct coi_session_guards *g, const char *container)
+{
+  if (g->net_log == NULL || g->net->mode == COI_NET_OPEN || g->ns == NULL)
+    return;
+  const struct coi_net_target *t = coi_net_session_target (g->ns);
+  char addr[COI_IPV4_STRLEN];
+  if (coi_netlog_append (g->net_log, container, "applied mode=%s address=%s log_group=%u",
+                         coi_net_mode_name (g->net->mode), coi_ipv4_str (t->addr, addr), t->log_group)
+      < 0)
+    fprintf (stderr, "coi: warning: cannot write the network log %s\n", g->net_log);
+}
+
 static int before_start (void *data, const struct coi_session *s, coi_error_t *err)
 {
   struct coi_session_guards *g = data;
@@ -133,6 +151,7 @@ static int before_start (void *data, const struct coi_session *s, coi_error_t *e
     return coi_error_make (err, EINVAL, "no network plan for %s", s->container);
   if (coi_net_apply (g->ns, err) < 0)
     return -1;
+  log_applied (g, s->container);
   if (!s->image_renders_network)
     push_static_network (g, s->container);
   return 0;
@@ -146,9 +165,10 @@ static int reuse (void *data, const char *container, coi_error_t *err)
       coi_net_session_free (g->ns);
       g->ns = NULL;
     }
-  if (coi_net_attach (g->client, g->net, container, &g->ns, err) < 0)
+  if (coi_net_attach (g->client, g->net, container, &g->ns, err) < 0 || coi_net_apply (g->ns, err) < 0)
     return -1;
-  return coi_net_apply (g->ns, err);
+  log_applied (g, container);
+  return 0;
 }
 
 static void teardown (void *data, const char *container)
@@ -163,7 +183,8 @@ static void teardown (void *data, const char *container)
       return;
     }
   _cleanup_error_ coi_error_t ignored = NULL;
-  coi_net_teardown (container, &ignored);
+  if (coi_net_teardown (container, &ignored) == 0 && g->net_log && g->net && g->net->mode != COI_NET_OPEN)
+    coi_netlog_append (g->net_log, container, "removed");
 }
 
 const struct coi_net_target *coi_guards_net_target (const struct coi_session_guards *g)

@@ -17,6 +17,7 @@ struct coi_session_guards
   struct coi_net_policy *net;
   struct coi_net_session *ns;
   struct coi_limits limits;
+  char *net_log; /* network.log for applied/removed lines, or NULL */
 };
 
 int coi_guards_from_config (struct coi_session_guards *g, struct incus_client *c,

@@ -1,6 +1,7 @@
 #include "session/net_config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,4 +83,20 @@ int coi_net_policy_from_config (const struct coi_config *cfg, const char *mode_o
     return -1;
   *out = steal_pointer (&p);
   return 0;
+}
+
+int coi_net_log_path (const struct coi_config *cfg, char **out, coi_error_t *err)
+{
+  *out = NULL;
+  if (!coi_config_bool (cfg, "network.logging.enabled"))
+    return 0;
+  const char *p = coi_config_string (cfg, "network.logging.path");
+  if (p == NULL || *p == '\0')
+    return 0;
+  /* The supervisor runs elsewhere (cwd /): it gets the path resolved. */
+  if (p[0] == '/')
+    *out = strdup (p);
+  else if (asprintf (out, "%s/%s", coi_home_dir (), p) < 0)
+    *out = NULL;
+  return *out ? 0 : coi_error_errno (err, ENOMEM, "network.logging.path");
 }

@@ -15,6 +15,7 @@
 #include "monitor/supervisor.h"
 #include "netpolicy/dns_filter.h"
 #include "netpolicy/net.h"
+#include "netpolicy/netlog.h"
 #include "netpolicy/policy.h"
 #include "session/net_config.h"
 #include "session/end.h"
@@ -29,8 +30,10 @@
 bool coi_session_needs_supervisor (const struct coi_config *cfg, const struct coi_session_guards *g,
                                    bool interactive_session)
 {
+  /* Logged rejects need a reader, or nothing would ever see them. */
+  bool rejects_logged = g->net && g->net->mode != COI_NET_OPEN && g->net->logging;
   return interactive_session || coi_config_bool (cfg, "monitoring.enabled")
-         || g->limits.max_duration_sec > 0 || (g->net && g->net->mode == COI_NET_ALLOWLIST);
+         || g->limits.max_duration_sec > 0 || (g->net && g->net->mode == COI_NET_ALLOWLIST) || rejects_logged;
 }
 
 static int fill_spec (struct coi_guard_spec *spec, const struct coi_session *s,
@@ -49,6 +52,12 @@ static int fill_spec (struct coi_guard_spec *spec, const struct coi_session *s,
   if (spec->allowed == NULL)
     return coi_error_errno (err, ENOMEM, "prepare supervisor");
   spec->started_at = time (NULL);
+  if (g->net && g->net->logging && g->net->mode != COI_NET_OPEN && g->ns)
+    {
+      spec->log_group = coi_net_session_target (g->ns)->log_group;
+      if (coi_net_log_path (cfg, &spec->log_path, err) < 0)
+        return -1;
+    }
   spec->limits = coi_limits_to_json (&g->limits);
   spec->max_duration_sec = g->limits.max_duration_sec;
   spec->auto_stop = g->limits.auto_stop;
@@ -148,6 +157,13 @@ static bool created_after (json_t *inst, time_t t)
   return timegm (&tm) > t;
 }
 
+/* The supervisor ended the session and its policy went with it. */
+static void log_removed (const struct coi_guard_spec *spec)
+{
+  if (spec->log_path && spec->log_group > 0)
+    coi_netlog_append (spec->log_path, spec->container, "removed");
+}
+
 int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_spec *spec,
                                 enum coi_end_reason why, void *data, coi_error_t *err)
 {
@@ -163,6 +179,7 @@ int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_s
     {
       /* Gone already: only host state is left to forget. */
       coi_container_forget (spec->container);
+      log_removed (spec);
       return 0;
     }
   /* The name may already belong to the next session of the same slot:
@@ -177,11 +194,11 @@ int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_s
          session store.  The code user's home comes from the defaults. */
       struct coi_agent_user u = { 1000, 1000, "/home/code" };
       r = coi_tool_state_save (c, &s, &u, true, err);
-      if (r == 0 && !s.persistent)
-        r = coi_container_end (c, spec->container, 0, err);
+      if (r == 0 && !s.persistent && (r = coi_container_end (c, spec->container, 0, err)) == 0)
+        log_removed (spec);
     }
-  else if (r == 0 && spec->ephemeral)
-    r = coi_container_end (c, spec->container, 0, err);
+  else if (r == 0 && spec->ephemeral && (r = coi_container_end (c, spec->container, 0, err)) == 0)
+    log_removed (spec);
   coi_session_clear (&s);
   return r < 0 ? -1 : 0;
 }

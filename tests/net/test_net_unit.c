@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "netpolicy/dns_filter.h"
 #include "netpolicy/dns_msg.h"
 #include "netpolicy/net.h"
 #include "netpolicy/nic.h"
@@ -88,6 +89,40 @@ static void test_validate (void **state)
   assert_int_equal (m, COI_NET_ALLOWLIST);
   assert_int_equal (coi_net_mode_parse ("closed", &m, &err), -1);
   assert_int_equal (err->exit_code, 2);
+}
+
+/* refresh_interval_minutes bounds how long a learned address is trusted. */
+static void test_refresh (void **state)
+{
+  (void) state;
+  _cleanup_net_policy_ struct coi_net_policy *p = coi_net_policy_new (COI_NET_ALLOWLIST);
+  assert_int_equal (coi_dns_filter_max_ttl (p), 1800); /* the default, 30 minutes */
+  p->refresh_interval_minutes = 1;
+  assert_int_equal (coi_dns_filter_max_ttl (p), 60);
+  p->refresh_interval_minutes = 10080; /* a week: the day cap stays */
+  assert_int_equal (coi_dns_filter_max_ttl (p), 86400);
+
+  struct coi_dns_filter_config c = { .max_ttl = 60 };
+  assert_int_equal (coi_dns_filter_timeout (&c, 0), 30);
+  assert_int_equal (coi_dns_filter_timeout (&c, 45), 45);
+  assert_int_equal (coi_dns_filter_timeout (&c, 300), 60);
+  assert_int_equal (coi_dns_filter_timeout (&c, 0xffffffffu), 60);
+  c.min_ttl = 120; /* the ceiling wins over the floor */
+  assert_int_equal (coi_dns_filter_timeout (&c, 0), 60);
+  struct coi_dns_filter_config d = { 0 };
+  assert_int_equal (coi_dns_filter_timeout (&d, 200000), 86400);
+
+  _cleanup_error_ coi_error_t err = NULL;
+  p->refresh_interval_minutes = 0;
+  assert_int_equal (coi_net_policy_validate (p, &err), -1);
+  assert_non_null (strstr (err->msg, "refresh_interval_minutes must be at least 1"));
+  coi_error_release (&err);
+  p->mode = COI_NET_RESTRICTED;
+  p->refresh_interval_minutes = -5;
+  assert_int_equal (coi_net_policy_validate (p, &err), -1);
+  coi_error_release (&err);
+  p->refresh_interval_minutes = 1;
+  assert_int_equal (coi_net_policy_validate (p, &err), 0);
 }
 
 static const struct coi_net_target target = {
@@ -208,7 +243,7 @@ static void test_dns_msg (void **state)
 int main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_entries), cmocka_unit_test (test_match), cmocka_unit_test (test_validate),
+    cmocka_unit_test (test_entries), cmocka_unit_test (test_match), cmocka_unit_test (test_validate), cmocka_unit_test (test_refresh),
     cmocka_unit_test (test_render),  cmocka_unit_test (test_names), cmocka_unit_test (test_dns_msg),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -316,6 +316,8 @@ static void test_guard_spec_round_trip (void **state)
   s.allowed = json_pack ("[s, s]", "1.2.3.4", "10.0.0.0/8");
   s.monitoring.enabled = true;
   s.monitoring.process_count_threshold = 42;
+  s.log_group = 7305;
+  s.log_path = strdup ("/home/u/.coi/logs/network.log");
   coi_error_t err = NULL;
   assert_int_equal (coi_guard_spec_save (path, &s, &err), 0);
   struct stat st;
@@ -333,6 +335,8 @@ static void test_guard_spec_round_trip (void **state)
   assert_true (r.monitoring.enabled);
   assert_int_equal (r.monitoring.process_count_threshold, 42);
   assert_int_equal (r.monitoring.poll_interval_sec, 2);
+  assert_int_equal (r.log_group, 7305);
+  assert_string_equal (r.log_path, "/home/u/.coi/logs/network.log");
   coi_guard_spec_clear (&r);
   coi_guard_spec_clear (&s);
   /* What a spec without allowlist or limits saves loads again. */
@@ -345,6 +349,21 @@ static void test_guard_spec_round_trip (void **state)
   assert_int_equal (coi_guard_spec_load (path, &bare, &err), 0);
   assert_null (bare.allowed);
   assert_null (bare.limits);
+  assert_int_equal (bare.log_group, 0);
+  assert_null (bare.log_path);
+  coi_guard_spec_clear (&bare);
+  /* The supervisor runs from /: a relative log path would land anywhere. */
+  _cleanup_json_ json_t *rel = json_pack ("{s:s, s:{s:s, s:i, s:s}}", "container", "coi-abc12345-3", "network", "mode",
+                                          "restricted", "log_group", 7305, "log_path", "logs/network.log");
+  _cleanup_json_ json_t *big = json_pack ("{s:s, s:{s:i}}", "container", "coi-abc12345-3", "network", "log_group", 70000);
+  coi_guard_spec_init (&bare);
+  _cleanup_error_ coi_error_t e1 = NULL, e2 = NULL;
+  assert_int_equal (coi_guard_spec_from_json (&bare, rel, &e1), -1);
+  assert_non_null (strstr (e1->msg, "log_path"));
+  coi_guard_spec_clear (&bare);
+  coi_guard_spec_init (&bare);
+  assert_int_equal (coi_guard_spec_from_json (&bare, big, &e2), -1);
+  assert_non_null (strstr (e2->msg, "log_group"));
   coi_guard_spec_clear (&bare);
 }
 

@@ -37,6 +37,37 @@ static int level (struct coi_verdict v)
   return v.level;
 }
 
+/* Rejects the firewall logged: nothing got through, so only intent counts. */
+static void test_blocked (void **state)
+{
+  (void) state;
+  struct coi_netview r = view ("restricted"), a = view ("allowlist");
+  struct coi_verdict v = coi_judge_blocked (&r, "metadata", IPPROTO_TCP, ip ("169.254.169.254"), 80);
+  assert_int_equal (v.level, COI_LEVEL_CRITICAL);
+  assert_string_equal (v.rule, "metadata");
+  assert_int_equal (level (coi_judge_blocked (&r, "metadata", IPPROTO_ICMP, ip ("169.254.169.254"), 0)),
+                    COI_LEVEL_CRITICAL);
+  v = coi_judge_blocked (&r, "private", IPPROTO_TCP, ip ("10.77.0.10"), 80);
+  assert_int_equal (v.level, COI_LEVEL_HIGH);
+  assert_string_equal (v.rule, "blocked-private");
+  assert_int_equal (level (coi_judge_blocked (&r, "host", IPPROTO_TCP, ip ("10.201.77.1"), 22)), COI_LEVEL_HIGH);
+  assert_int_equal (level (coi_judge_blocked (&r, "bridge", IPPROTO_TCP, ip ("10.201.77.9"), 22)), COI_LEVEL_HIGH);
+  assert_int_equal (level (coi_judge_blocked (&r, "metadata", IPPROTO_TCP, ip ("169.254.1.1"), 80)), COI_LEVEL_HIGH);
+  /* Datagrams into the LAN are often the OS's own. */
+  assert_int_equal (level (coi_judge_blocked (&r, "private", IPPROTO_UDP, ip ("10.77.0.10"), 137)), COI_LEVEL_WARNING);
+  assert_int_equal (level (coi_judge_blocked (&r, "host", IPPROTO_UDP, ip ("10.201.77.1"), 123)), -1);
+  assert_int_equal (level (coi_judge_blocked (&r, "host", IPPROTO_UDP, ip ("224.0.0.251"), 5353)), -1);
+  assert_int_equal (level (coi_judge_blocked (&r, "host", IPPROTO_UDP, ip ("255.255.255.255"), 67)), -1);
+  /* Allowlist: an unlisted host is a warning, never a pause. */
+  v = coi_judge_blocked (&a, "allowlist", IPPROTO_TCP, ip ("198.51.100.66"), 443);
+  assert_int_equal (v.level, COI_LEVEL_WARNING);
+  assert_string_equal (v.rule, "blocked-allowlist");
+  assert_int_equal (level (coi_judge_blocked (&a, "private", IPPROTO_TCP, ip ("192.168.77.10"), 80)), COI_LEVEL_HIGH);
+  assert_int_equal (level (coi_judge_blocked (&r, "port", IPPROTO_TCP, ip ("198.51.100.10"), 8080)), COI_LEVEL_WARNING);
+  assert_int_equal (level (coi_judge_blocked (&r, "port", IPPROTO_TCP, ip ("198.51.100.10"), 4444)), COI_LEVEL_HIGH);
+  assert_int_equal (level (coi_judge_blocked (&r, "dns", IPPROTO_UDP, ip ("198.51.100.53"), 53)), COI_LEVEL_WARNING);
+}
+
 static void test_destinations (void **state)
 {
   (void) state;
@@ -264,6 +295,7 @@ int main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_destinations),
+    cmocka_unit_test (test_blocked),
     cmocka_unit_test (test_reverse_shell_command_lines),
     cmocka_unit_test (test_metadata_and_env_command_lines),
     cmocka_unit_test (test_benign_command_lines),
