@@ -21,32 +21,7 @@ static bool in_net (uint32_t a, uint32_t net, int bits)
   return (a & mask) == (net & mask);
 }
 
-static int parse_cidr (const char *s, uint32_t *net, uint32_t *mask)
-{
-  char ip[INET_ADDRSTRLEN];
-  const char *slash = strchr (s, '/');
-  size_t len = slash ? (size_t) (slash - s) : strlen (s);
-  if (len >= sizeof ip)
-    return -1;
-  memcpy (ip, s, len);
-  ip[len] = '\0';
-  struct in_addr in;
-  if (inet_pton (AF_INET, ip, &in) != 1)
-    return -1;
-  long bits = 32;
-  if (slash)
-    {
-      char *end = NULL;
-      bits = strtol (slash + 1, &end, 10);
-      if (end == slash + 1 || *end || bits < 0 || bits > 32)
-        return -1;
-    }
-  *mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
-  *net = ntohl (in.s_addr) & *mask;
-  return 0;
-}
-
-int coi_netview_init (struct coi_netview *v, const char *mode, json_t *allowed, coi_error_t *err)
+int coi_netview_init (struct coi_netview *v, const char *mode, coi_error_t *err)
 {
   memset (v, 0, sizeof *v);
   if (mode == NULL || strcmp (mode, "restricted") == 0)
@@ -57,17 +32,6 @@ int coi_netview_init (struct coi_netview *v, const char *mode, json_t *allowed, 
     v->mode = COI_NET_ALLOWLIST;
   else
     return coi_error_usage (err, "network mode \"%s\": expected restricted, allowlist or open", mode);
-  size_t i;
-  json_t *e;
-  json_array_foreach (allowed, i, e)
-    {
-      if (v->n_allowed == COI_NETVIEW_MAX_ALLOWED)
-        break; /* the firewall enforces the full list; this only colours reports */
-      const char *s = json_string_value (e);
-      if (s == NULL || parse_cidr (s, &v->allowed[v->n_allowed].net, &v->allowed[v->n_allowed].mask) < 0)
-        return coi_error_usage (err, "network.allowed: \"%s\" is not an IPv4 address or CIDR", s ? s : "?");
-      v->n_allowed++;
-    }
   return 0;
 }
 
@@ -120,14 +84,9 @@ static struct coi_verdict judge_v4 (const struct coi_netview *v, uint32_t dst, u
     return verdict (COI_LEVEL_HIGH, "link-local", "connection to a link-local address");
   if (v->mode != COI_NET_OPEN && is_private (dst))
     return verdict (COI_LEVEL_HIGH, "private-network", "connection to a private network");
-  if (v->mode == COI_NET_ALLOWLIST)
-    {
-      bool ok = false;
-      for (size_t i = 0; i < v->n_allowed && !ok; i++)
-        ok = (dst & v->allowed[i].mask) == v->allowed[i].net;
-      if (!ok)
-        return verdict (COI_LEVEL_HIGH, "not-allowed", "connection to a destination outside the allowlist");
-    }
+  /* No allowlist check here: a flow we see got through the firewall, to a
+   * listed address or one learned from an allowed name.  What it rejected
+   * reaches us through NFLOG (coi_judge_blocked). */
   if (suspicious_port (dport))
     return verdict (COI_LEVEL_HIGH, "suspicious-port", "connection to a port used by reverse-shell listeners");
   return COI_NO_VERDICT;

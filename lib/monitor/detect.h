@@ -31,23 +31,16 @@ enum coi_net_mode
   COI_NET_ALLOWLIST,
 };
 
-#define COI_NETVIEW_MAX_ALLOWED 256
-
 /* What the session's network policy allows, as the detectors need it. */
 struct coi_netview
 {
   enum coi_net_mode mode;
   uint32_t self;    /* the container's IPv4 (host order), 0 unknown */
   uint32_t gateway; /* its bridge gateway, 0 unknown */
-  size_t n_allowed;
-  struct
-  {
-    uint32_t net, mask;
-  } allowed[COI_NETVIEW_MAX_ALLOWED];
 };
 
-/* mode NULL = restricted (COI's default); allowed: array of "a.b.c.d[/n]". */
-int coi_netview_init (struct coi_netview *v, const char *mode, json_t *allowed, coi_error_t *err);
+/* mode NULL = restricted (COI's default). */
+int coi_netview_init (struct coi_netview *v, const char *mode, coi_error_t *err);
 
 /* A connection from the container to dst:dport over `protocol` (IPPROTO_*).
  * UDP to the host or a private network is a warning, not a pause: system

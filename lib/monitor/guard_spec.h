@@ -45,7 +45,7 @@ struct coi_guard_spec
   time_t started_at;
   char *audit_log;  /* NULL: ~/.coi/audit/<container>.jsonl */
   char *network_mode; /* "restricted" | "allowlist" | "open" */
-  json_t *allowed;  /* array of IPv4 CIDR strings allowed in allowlist mode */
+  json_t *allowed;  /* the allowlist as configured (names, CIDRs), for the audit log */
   int log_group;    /* nflog group of the session's rejects; 0: not logged */
   char *log_path;   /* network.log, absolute (the launcher resolved ~); NULL: none */
   json_t *limits;   /* the applied limits, echoed into the audit log (may be NULL) */

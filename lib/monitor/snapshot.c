@@ -37,8 +37,8 @@ static void load_netview (const char *container, const char *self_ip, struct coi
   coi_guard_spec_init (&spec);
   bool have = coi_run_path_peek (container, COI_RUN_SPEC, &path, &err) == 0 && access (path, R_OK) == 0
               && coi_guard_spec_load (path, &spec, &err) == 0;
-  if (coi_netview_init (v, have ? spec.network_mode : NULL, have ? spec.allowed : NULL, &err) < 0)
-    coi_netview_init (v, NULL, NULL, &err);
+  if (coi_netview_init (v, have ? spec.network_mode : NULL, &err) < 0)
+    coi_netview_init (v, NULL, &err);
   struct in_addr in;
   if (self_ip && inet_pton (AF_INET, self_ip, &in) == 1)
     v->self = ntohl (in.s_addr);

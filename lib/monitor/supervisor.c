@@ -322,7 +322,7 @@ static int setup (struct sup *s, coi_error_t *err)
     return -1;
   s->host_local = incus_client_endpoint (s->client)->unix_path != NULL;
   s->privileged = geteuid () == 0;
-  if (coi_netview_init (&s->net, g->network_mode, g->allowed, err) < 0)
+  if (coi_netview_init (&s->net, g->network_mode, err) < 0)
     return -1;
   coi_responder_init (&s->resp, false, false, g->monitoring.dedupe_window_sec);
   responder_actions (s);

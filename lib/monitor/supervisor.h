@@ -21,7 +21,8 @@
  * armed its monitors, with *pid its pid; if the container is already
  * guarded, *pid is that supervisor's (it is told to reload the spec).
  * coi_binary NULL means this executable.  Its stdout/stderr go to
- * <run dir>/<container>.supervisor.log. */
+ * <run dir>/<container>.supervisor.log.  pid NULL: return once it is
+ * started, without waiting (its errors are then only in that log). */
 int coi_supervisor_spawn (const char *coi_binary, const char *spec_path, pid_t *pid, coi_error_t *err);
 
 /* Whether a live supervisor holds the container's lock (for `coi list`).

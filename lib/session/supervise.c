@@ -27,13 +27,44 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
+bool coi_session_supervisor_guards (const struct coi_config *cfg, const struct coi_session_guards *g)
+{
+  return coi_config_bool (cfg, "monitoring.enabled") || g->limits.max_duration_sec > 0
+         || (g->net && g->net->mode == COI_NET_ALLOWLIST);
+}
+
 bool coi_session_needs_supervisor (const struct coi_config *cfg, const struct coi_session_guards *g,
                                    bool interactive_session)
 {
   /* Logged rejects need a reader, or nothing would ever see them. */
   bool rejects_logged = g->net && g->net->mode != COI_NET_OPEN && g->net->logging;
-  return interactive_session || coi_config_bool (cfg, "monitoring.enabled")
-         || g->limits.max_duration_sec > 0 || (g->net && g->net->mode == COI_NET_ALLOWLIST) || rejects_logged;
+  return interactive_session || coi_session_supervisor_guards (cfg, g) || rejects_logged;
+}
+
+/* The allowlist as configured, for the audit log's policy record. */
+static json_t *allowlist_json (const struct coi_net_policy *p)
+{
+  _cleanup_json_ json_t *a = json_array ();
+  if (a == NULL || p == NULL || p->mode != COI_NET_ALLOWLIST)
+    return steal_pointer (&a);
+  for (size_t i = 0; i < p->n_entries; i++)
+    {
+      const struct coi_net_entry *e = &p->entries[i];
+      char text[COI_IPV4_CIDR_STRLEN + 256];
+      if (e->kind == COI_NET_ENTRY_NET)
+        coi_ipv4_cidr_str (e->net.addr, e->net.prefix, text);
+      else
+        snprintf (text, sizeof text, "%s%s", e->kind == COI_NET_ENTRY_WILDCARD ? "*." : "", e->name);
+      if (json_array_append_new (a, json_string (text)) < 0)
+        return NULL;
+    }
+  for (size_t i = 0; i < p->n_hosts; i++)
+    {
+      char ip[COI_IPV4_STRLEN];
+      if (json_array_append_new (a, json_string (coi_ipv4_str (p->hosts[i].addr, ip))) < 0)
+        return NULL;
+    }
+  return steal_pointer (&a);
 }
 
 static int fill_spec (struct coi_guard_spec *spec, const struct coi_session *s,
@@ -48,7 +79,7 @@ static int fill_spec (struct coi_guard_spec *spec, const struct coi_session *s,
       || (project && !spec->project))
     return coi_error_errno (err, ENOMEM, "prepare supervisor");
   spec->ephemeral = !s->persistent;
-  spec->allowed = json_array ();
+  spec->allowed = allowlist_json (g->net);
   if (spec->allowed == NULL)
     return coi_error_errno (err, ENOMEM, "prepare supervisor");
   spec->started_at = time (NULL);

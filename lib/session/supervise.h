@@ -15,11 +15,16 @@
 struct coi_config;
 
 /* Whether a session needs a supervisor at all: shell sessions always (they
- * can be detached); `run` only for monitoring, a time limit or allowlist. */
+ * can be detached); `run` for monitoring, a time limit, allowlist DNS or
+ * logged rejects. */
 bool coi_session_needs_supervisor (const struct coi_config *cfg, const struct coi_session_guards *g,
                                    bool interactive_session);
+/* Whether it guards the command (monitoring, time limit, allowlist DNS), so
+ * that the command must wait until it is armed; logging alone need not. */
+bool coi_session_supervisor_guards (const struct coi_config *cfg, const struct coi_session_guards *g);
 
-/* Write the spec and start (or re-arm) the supervisor. */
+/* Write the spec and start (or re-arm) the supervisor; pid NULL: do not
+ * wait until it is armed. */
 int coi_session_supervise (const struct coi_session *s, const struct coi_config *cfg,
                            const struct coi_session_guards *g, const char *remote,
                            const char *project, pid_t *pid, coi_error_t *err);

@@ -86,9 +86,11 @@ COI_HANDLER (cmd_run)
     goto end;
   if (coi_session_needs_supervisor (sc.cfg, &sc.guards, false))
     {
+      /* It arms while the command runs when all it does is read the log. */
       pid_t sup;
+      bool wait = coi_session_supervisor_guards (sc.cfg, &sc.guards);
       if (coi_session_supervise (&s, sc.cfg, &sc.guards, ctx->global.remote, ctx->global.project,
-                                 &sup, err) < 0)
+                                 wait ? &sup : NULL, err) < 0)
         goto end;
     }
   bool net_up = coi_session_net_up_plan (&s, coi_guards_net_target (&sc.guards), &up);
