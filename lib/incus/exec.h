@@ -36,6 +36,14 @@ struct incus_exec_opts
      NULL) receives the signal, and *exit_code is 128 + it. */
   const sigset_t *stop_signals;
   int *stopped_by;
+  /* One more descriptor for the exec loop to poll, so that a caller can
+     act between the command's output without a thread (e.g. print a
+     notice on the terminal).  Polled only when on_extra is set and
+     extra_fd >= 0; when it is readable, on_extra runs, and < 0 (with *err)
+     fails the exec.  An error or hang-up without data stops the polling. */
+  int extra_fd;
+  int (*on_extra) (int fd, void *data, coi_error_t *err);
+  void *extra_data;
 };
 
 /* Defaults: no env, no cwd, server's user, not interactive, all fds -1. */
@@ -43,7 +51,8 @@ struct incus_exec_opts
   {                                                                                           \
     .argv = NULL, .env = NULL, .cwd = NULL, .uid = -1, .gid = -1, .interactive = false,       \
     .width = 0, .height = 0, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,                \
-    .stop_signals = NULL, .stopped_by = NULL                                                  \
+    .stop_signals = NULL, .stopped_by = NULL, .extra_fd = -1, .on_extra = NULL,               \
+    .extra_data = NULL                                                                        \
   }
 
 /* Run and wait.  *exit_code is the command's exit status (127 when it does
