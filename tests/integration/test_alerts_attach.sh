@@ -130,4 +130,9 @@ keys shell '\002d'
 check "shell: detaching ends coi shell" wait_for "$TMPD/shell.rc" "" 60
 is "shell: exit code 0" "$(cat "$TMPD/shell.rc" 2>/dev/null)" 0
 
+# Both sessions are over; their supervisors exit and leave their logs.
+for i in $(seq 1 100); do pgrep -f "__supervis[e] --spec $COI_RUN_DIR/" >/dev/null || break; sleep 0.1; done
+unlike "supervisors: no sanitizer report in their logs" "$(cat "$COI_RUN_DIR"/*.supervisor.log 2>/dev/null)" "Sanitizer"
+unlike "supervisors: no undefined behaviour in their logs" "$(cat "$COI_RUN_DIR"/*.supervisor.log 2>/dev/null)" "runtime error"
+
 finish
