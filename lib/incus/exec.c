@@ -40,6 +40,7 @@ struct exec_session
   bool stdin_open;
   int tty_fd;            /* the local terminal for sizes, or -1 */
   int stopped_by;        /* a stop signal ended the exec on our side */
+  bool extra_open;       /* o->extra_fd is still polled */
 };
 
 /* Closing the sockets, control among them, also stops a command still
@@ -220,6 +221,17 @@ static int on_signal (struct exec_session *s, struct term_signals *sig, coi_erro
   return signo < 0 ? coi_error_errno (err, errno, "reading signals") : 0;
 }
 
+/* The caller's extra descriptor.  Run after the output of the same poll
+ * round was written, so what it prints lands between whole chunks. */
+static int on_extra (struct exec_session *s, short revents, coi_error_t *err)
+{
+  if (revents & POLLIN)
+    return s->o->on_extra (s->o->extra_fd, s->o->extra_data, err);
+  if (revents & (POLLERR | POLLHUP | POLLNVAL))
+    s->extra_open = false; /* nothing more will come: do not spin on it */
+  return 0;
+}
+
 /* All sockets hung up: the command has exited and /wait answers at once. */
 static bool all_ended (const struct exec_session *s)
 {
@@ -238,8 +250,8 @@ static int run_loop (struct exec_session *s, struct term_signals *sig, coi_error
 
   while (!all_ended (s) && s->stopped_by == 0)
     {
-      struct pollfd pf[EXEC_NFDS + 2];
-      int map[EXEC_NFDS + 2];
+      struct pollfd pf[EXEC_NFDS + 3];
+      int map[EXEC_NFDS + 3];
       int n = 0;
       for (int i = 0; i < EXEC_NFDS; i++)
         {
@@ -251,7 +263,7 @@ static int run_loop (struct exec_session *s, struct term_signals *sig, coi_error
             pf[n].events |= POLLOUT;
           map[n++] = i;
         }
-      int stdin_slot = -1, sig_slot = -1;
+      int stdin_slot = -1, sig_slot = -1, extra_slot = -1;
       if (s->stdin_open && incus_ws_queued (s->ws[EXEC_STDIN]) < STDIN_HIGH_WATER)
         {
           stdin_slot = n;
@@ -261,6 +273,11 @@ static int run_loop (struct exec_session *s, struct term_signals *sig, coi_error
         {
           sig_slot = n;
           pf[n++] = (struct pollfd) { .fd = sig->fd, .events = POLLIN };
+        }
+      if (s->extra_open)
+        {
+          extra_slot = n;
+          pf[n++] = (struct pollfd) { .fd = s->o->extra_fd, .events = POLLIN };
         }
       if (poll (pf, (nfds_t) n, -1) < 0)
         {
@@ -274,7 +291,7 @@ static int run_loop (struct exec_session *s, struct term_signals *sig, coi_error
         pump_stdin (s);
       for (int k = 0; k < n; k++)
         {
-          if (k == stdin_slot || k == sig_slot || pf[k].revents == 0)
+          if (k == stdin_slot || k == sig_slot || k == extra_slot || pf[k].revents == 0)
             continue;
           int i = map[k];
           struct incus_ws *ws = s->ws[i];
@@ -294,6 +311,8 @@ static int run_loop (struct exec_session *s, struct term_signals *sig, coi_error
           if (r > 0 && output)
             s->done[i] = true;
         }
+      if (extra_slot >= 0 && pf[extra_slot].revents && on_extra (s, pf[extra_slot].revents, err) < 0)
+        return -1;
       /* The pty's end must be acknowledged, or the operation never ends. */
       if (s->o->interactive && s->done[EXEC_STDIN] && !answered_barrier)
         {
@@ -391,6 +410,7 @@ static int exec_run (struct incus_client *c, const char *instance,
     return coi_error_prefix (err, "exec in %s", instance);
 
   s.stdin_open = o->stdin_fd >= 0;
+  s.extra_open = o->on_extra != NULL && o->extra_fd >= 0;
   /* No input: the command sees EOF straight away. */
   if (!s.stdin_open && !o->interactive
       && incus_ws_send (s.ws[EXEC_STDIN], INCUS_WS_TEXT, "", 0, err) < 0)

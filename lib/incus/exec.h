@@ -39,6 +39,14 @@ struct incus_exec_opts
   /* Set (may be NULL) when incus_exec failed before the command could
      start: the exec may be tried again without running anything twice. */
   bool *not_started;
+  /* One more descriptor for the exec loop to poll, so that a caller can
+     act between the command's output without a thread (e.g. print a
+     notice on the terminal).  Polled only when on_extra is set and
+     extra_fd >= 0; when it is readable, on_extra runs, and < 0 (with *err)
+     fails the exec.  An error or hang-up without data stops the polling. */
+  int extra_fd;
+  int (*on_extra) (int fd, void *data, coi_error_t *err);
+  void *extra_data;
 };
 
 /* Defaults: no env, no cwd, server's user, not interactive, all fds -1. */
@@ -46,7 +54,8 @@ struct incus_exec_opts
   {                                                                                           \
     .argv = NULL, .env = NULL, .cwd = NULL, .uid = -1, .gid = -1, .interactive = false,       \
     .width = 0, .height = 0, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,                \
-    .stop_signals = NULL, .stopped_by = NULL, .not_started = NULL                             \
+    .stop_signals = NULL, .stopped_by = NULL, .not_started = NULL, .extra_fd = -1,            \
+    .on_extra = NULL, .extra_data = NULL                                                      \
   }
 
 /* Run and wait.  *exit_code is the command's exit status (127 when it does

@@ -73,7 +73,7 @@ static void alert (struct sup *s, const struct coi_threat *t, const char *action
   snprintf (level, sizeof level, "%s", coi_level_name (t->level));
   for (char *c = level; *c; c++)
     *c = (char) (*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
-  snprintf (line, sizeof line, "coi: [%s] %s in %s: %s%s%s", level, t->title, s->spec->container, what,
+  snprintf (line, sizeof line, "[%s] %s in %s: %s%s%s", level, t->title, s->spec->container, what,
             strcmp (action, "paused") == 0 ? " " : "", strcmp (action, "paused") == 0 ? s->spec->container : "");
   _cleanup_error_ coi_error_t err = NULL;
   if (coi_alerts_append (s->alerts_path, line, &err) < 0)

@@ -10,6 +10,7 @@
 
 #include "incus/exec.h"
 #include "incus/files.h"
+#include "session/attach_alerts.h"
 #include "session/ready.h"
 #include "session/session.h"
 #include "util/buf.h"
@@ -233,6 +234,9 @@ int coi_agent_attach (struct incus_client *c, const char *container,
   o.stderr_fd = STDERR_FILENO;
   o.stop_signals = stop;
   o.stopped_by = stopped_by;
+  /* The supervisor has no terminal: its alerts show up here. */
+  _cleanup_attach_alerts_ struct coi_attach_alerts alerts;
+  coi_attach_alerts_hook (&alerts, container, &o);
   if (incus_exec (c, container, &o, exit_code, err) < 0)
     return coi_error_prefix (err, "attach to %s", container);
   return 0;

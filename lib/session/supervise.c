@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "config/config.h"
-#include "config/toml_json.h"
 #include "incus/instance.h"
 #include "monitor/guard_spec.h"
 #include "monitor/paths.h"
@@ -67,6 +66,31 @@ static json_t *allowlist_json (const struct coi_net_policy *p)
   return steal_pointer (&a);
 }
 
+/* The merged [monitoring] settings as the spec's table.  [monitoring] is
+ * no key of its own (coi_config_node gives nothing for it): its scalar
+ * keys are read one by one, [monitoring.nft] belongs to the network monitor. */
+static json_t *monitoring_table (const struct coi_config *cfg)
+{
+  static const char prefix[] = "monitoring.";
+  json_t *t = json_object ();
+  for (const struct coi_config_key *k = coi_config_keys; t && k->key; k++)
+    {
+      const char *name = k->key + sizeof prefix - 1;
+      if (strncmp (k->key, prefix, sizeof prefix - 1) != 0 || strchr (name, '.')
+          || (k->type != CFG_BOOL && k->type != CFG_INT && k->type != CFG_FLOAT))
+        continue;
+      json_t *v = k->type == CFG_BOOL  ? json_boolean (coi_config_bool (cfg, k->key))
+                  : k->type == CFG_INT ? json_integer (coi_config_int (cfg, k->key))
+                                       : json_real (coi_config_float (cfg, k->key));
+      if (v == NULL || json_object_set_new (t, name, v) < 0)
+        {
+          json_decref (t);
+          t = NULL;
+        }
+    }
+  return t;
+}
+
 static int fill_spec (struct coi_guard_spec *spec, const struct coi_session *s,
                       const struct coi_config *cfg, const struct coi_session_guards *g,
                       const char *remote, const char *project, coi_error_t *err)
@@ -94,14 +118,10 @@ static int fill_spec (struct coi_guard_spec *spec, const struct coi_session *s,
   spec->auto_stop = g->limits.auto_stop;
   spec->stop_graceful = g->limits.stop_graceful;
   spec->stop_timeout_sec = (int) coi_config_int (cfg, "container.shutdown_timeout");
-  const struct toml_value *mon = coi_config_node (cfg, "monitoring");
-  if (mon)
-    {
-      _cleanup_json_ json_t *table = toml_to_json (mon, false);
-      if (table == NULL || coi_monitor_settings_from_json (&spec->monitoring, table, err) < 0)
-        return err && *err ? -1 : coi_error_errno (err, ENOMEM, "prepare supervisor");
-    }
-  return 0;
+  _cleanup_json_ json_t *table = monitoring_table (cfg);
+  if (table == NULL)
+    return coi_error_errno (err, ENOMEM, "prepare supervisor");
+  return coi_monitor_settings_from_json (&spec->monitoring, table, err);
 }
 
 int coi_session_supervise (const struct coi_session *s, const struct coi_config *cfg,

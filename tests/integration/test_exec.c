@@ -355,6 +355,104 @@ static void test_capture_limit_stops_command (void **state)
   assert_null (strstr (left.data, "yes\n"));
 }
 
+/* The extra descriptor: its callback runs while the command runs.  The
+ * command waits for a line that only the callback sends, so a callback that
+ * never ran ends in timeout's 124. */
+struct extra_probe
+{
+  int calls;
+  int reply_fd; /* the command's stdin, written and closed by the callback */
+  bool fail;
+};
+
+static int probe_extra (int fd, void *data, coi_error_t *err)
+{
+  struct extra_probe *p = data;
+  char b[64];
+  if (read (fd, b, sizeof b) < 0)
+    return coi_error_errno (err, errno, "probe read");
+  p->calls++;
+  if (p->fail)
+    return coi_error_make (err, 0, "probe says stop");
+  if (p->reply_fd >= 0)
+    {
+      assert_int_equal (write (p->reply_fd, "hello\n", 6), 6);
+      close (p->reply_fd);
+      p->reply_fd = -1;
+    }
+  return 0;
+}
+
+static void test_extra_fd_runs_during_exec (void **state)
+{
+  struct exec_fixture *f = *state;
+  int poke[2], in[2];
+  assert_int_equal (pipe2 (poke, O_CLOEXEC), 0);
+  assert_int_equal (pipe2 (in, O_CLOEXEC), 0);
+  struct extra_probe p = { .reply_fd = in[1] };
+  struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
+  o.argv = ARGV ("timeout", "20", "sh", "-c", "read line; echo got $line");
+  o.stdin_fd = in[0];
+  o.extra_fd = poke[0];
+  o.on_extra = probe_extra;
+  o.extra_data = &p;
+  assert_int_equal (write (poke[1], "x", 1), 1);
+  _cleanup_buf_ struct buf out = { 0 };
+  assert_int_equal (run (f, &o, &out, NULL), 0);
+  assert_string_equal (out.data, "got hello\n");
+  assert_int_equal (p.calls, 1);
+  close (poke[0]);
+  close (poke[1]);
+  close (in[0]);
+  if (p.reply_fd >= 0)
+    close (p.reply_fd);
+}
+
+static void test_extra_fd_error_fails_exec (void **state)
+{
+  struct exec_fixture *f = *state;
+  int poke[2];
+  assert_int_equal (pipe2 (poke, O_CLOEXEC), 0);
+  struct extra_probe p = { .reply_fd = -1, .fail = true };
+  struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
+  o.argv = ARGV ("sleep", "30");
+  o.extra_fd = poke[0];
+  o.on_extra = probe_extra;
+  o.extra_data = &p;
+  assert_int_equal (write (poke[1], "x", 1), 1);
+  _cleanup_error_ coi_error_t err = NULL;
+  int code = -1;
+  time_t t0 = time (NULL);
+  assert_int_equal (incus_exec (f->c, f->name, &o, &code, &err), -1);
+  assert_non_null (strstr (exec_errmsg (&err), "probe says stop"));
+  assert_true (time (NULL) - t0 < 10);
+  close (poke[0]);
+  close (poke[1]);
+}
+
+/* A descriptor that hangs up is dropped, not polled in a busy loop. */
+static void test_extra_fd_hangup_not_spun (void **state)
+{
+  struct exec_fixture *f = *state;
+  int poke[2];
+  assert_int_equal (pipe2 (poke, O_CLOEXEC), 0);
+  close (poke[1]);
+  struct extra_probe p = { .reply_fd = -1 };
+  struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
+  o.argv = ARGV ("sleep", "1");
+  o.extra_fd = poke[0];
+  o.on_extra = probe_extra;
+  o.extra_data = &p;
+  struct timespec c0, c1;
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &c0);
+  assert_int_equal (run (f, &o, NULL, NULL), 0);
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &c1);
+  double cpu = (double) (c1.tv_sec - c0.tv_sec) + (double) (c1.tv_nsec - c0.tv_nsec) / 1e9;
+  assert_int_equal (p.calls, 0);
+  assert_true (cpu < 0.5);
+  close (poke[0]);
+}
+
 /* Read the pty master until `needle` shows up (or fail after 15 s). */
 static void expect_output (int master, struct buf *seen, const char *needle)
 {
@@ -538,6 +636,9 @@ int main (void)
     cmocka_unit_test (test_bad_env_entry),
     cmocka_unit_test (test_cwd_and_uid),
     cmocka_unit_test (test_capture_limit_stops_command),
+    cmocka_unit_test (test_extra_fd_runs_during_exec),
+    cmocka_unit_test (test_extra_fd_error_fails_exec),
+    cmocka_unit_test (test_extra_fd_hangup_not_spun),
     cmocka_unit_test (test_interactive_size_resize_exit),
     cmocka_unit_test (test_interactive_signal_forwarded),
     cmocka_unit_test (test_interactive_not_found),

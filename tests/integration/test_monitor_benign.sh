@@ -4,13 +4,35 @@
 # small C project with gcc and make (parallel), a test-suite-like burst of
 # short processes, git operations (init, commit, branch, merge, a local
 # clone), a dev server on 8080 with local clients (curl and bash /dev/tcp),
-# an interactive shell under tmux, and a Python script using sockets on
-# loopback.  (No npm here: the image has none and the test may not reach a
-# registry.)
+# an interactive shell under tmux, a Python script using sockets on
+# loopback, and `npm install` from a registry the test serves on a
+# 198.51.100.0/24 "internet" address in its own network namespace (in a
+# second guarded container from the image coi, which has node and npm;
+# skipped when it has not).
 # Usage: test_monitor_benign.sh PATH/TO/coi PATH/TO/test_monitor_spawn  (TAP)
 set -u
 . "$(dirname "$(realpath "$0")")/test_monitor_lib.sh"
 mon_start "$@"
+
+# The npm registry's host: its own namespace, names and addresses (other
+# monitor tests may run at the same time), one /32 route each way.
+NPM_NS=coi-test-npm-$$
+NPM_VETH_H=cnpm$$h
+NPM_VETH_N=cnpm$$n
+NPM_HOST_IP=198.51.100.170
+NPM_REG_IP=198.51.100.171
+NPM_PORT=4873
+NPM_IMAGE=${COI_NPM_IMAGE:-coi}
+NPM_PIDS=""
+npm_cleanup ()
+{
+  for p in $NPM_PIDS; do kill "$p" 2>/dev/null; done
+  ip route del "$NPM_REG_IP/32" dev "$NPM_VETH_H" 2>/dev/null
+  ip link del "$NPM_VETH_H" 2>/dev/null
+  ip netns del "$NPM_NS" 2>/dev/null
+}
+trap 'npm_cleanup; mon_cleanup' EXIT
+
 mon_make_tools || { echo "Bail out! cannot prepare the tools container"; exit 1; }
 
 c=${MON_PREFIX}benign-$$
@@ -76,7 +98,104 @@ is "python sockets on loopback: work" "$(cat "$MON_TMP/py.out")" PING
 as_code 'tmux new-session -d -s coi-work "bash -i"; sleep 1; tmux send-keys -t coi-work "ls; cd proj; make -s clean; make -s -j2" Enter; sleep 3; tmux kill-server'
 is "tmux: interactive shell ran" "$?" 0
 
+# --- npm install from a local registry ------------------------------------------
+npm_netns ()
+{
+  if ip route show "$NPM_REG_IP/32" | grep -q .; then
+    mon_log "a route to $NPM_REG_IP already exists: another test owns it"
+    return 1
+  fi
+  ip netns add "$NPM_NS" || return 1
+  ip link add "$NPM_VETH_H" type veth peer name "$NPM_VETH_N" || return 1
+  ip link set "$NPM_VETH_N" netns "$NPM_NS" || return 1
+  ip addr add "$NPM_HOST_IP/32" dev "$NPM_VETH_H" || return 1
+  ip link set "$NPM_VETH_H" up || return 1
+  ip route add "$NPM_REG_IP/32" dev "$NPM_VETH_H" || return 1
+  ip -n "$NPM_NS" link set lo up || return 1
+  ip -n "$NPM_NS" addr add "$NPM_REG_IP/32" dev "$NPM_VETH_N" || return 1
+  ip -n "$NPM_NS" link set "$NPM_VETH_N" up || return 1
+  # Container traffic arrives masqueraded to the host's address on this link.
+  ip -n "$NPM_NS" route add "$NPM_HOST_IP/32" dev "$NPM_VETH_N" || return 1
+}
+
+# A package as npm publishes it: a tarball with package/ at its top, and the
+# registry's document naming it with its sha1 and sha512.
+npm_package ()
+{
+  local d=$MON_TMP/registry
+  mkdir -p "$d/package" || return 1
+  printf '{"name":"coi-bench-pkg","version":"1.0.0","main":"index.js","license":"MIT"}\n' > "$d/package/package.json"
+  printf 'module.exports = () => "coi-bench-pkg works";\n' > "$d/package/index.js"
+  tar -C "$d" --owner=0 --group=0 -czf "$d/coi-bench-pkg-1.0.0.tgz" package || return 1
+  local sha1 sha512
+  sha1=$(sha1sum "$d/coi-bench-pkg-1.0.0.tgz" | cut -d' ' -f1)
+  sha512=$(openssl dgst -sha512 -binary "$d/coi-bench-pkg-1.0.0.tgz" | base64 -w0) || return 1
+  jq -n --arg url "http://$NPM_REG_IP:$NPM_PORT/coi-bench-pkg/-/coi-bench-pkg-1.0.0.tgz" \
+        --arg sha1 "$sha1" --arg integrity "sha512-$sha512" '
+    {name: "coi-bench-pkg", "dist-tags": {latest: "1.0.0"},
+     versions: {"1.0.0": {name: "coi-bench-pkg", version: "1.0.0", main: "index.js",
+                          dist: {tarball: $url, shasum: $sha1, integrity: $integrity}}}}' > "$d/meta.json"
+}
+
+npm_registry ()
+{
+  local log=$MON_TMP/registry/requests.log
+  : > "$log"
+  ip netns exec "$NPM_NS" python3 "$(dirname "$(realpath "$0")")/npm_registry.py" "$NPM_REG_IP" "$NPM_PORT" \
+    coi-bench-pkg "$MON_TMP/registry/meta.json" "$MON_TMP/registry/coi-bench-pkg-1.0.0.tgz" "$log" \
+    >/dev/null 2>&1 &
+  NPM_PIDS="$NPM_PIDS $!"
+  local i
+  for i in $(seq 1 50); do
+    ip netns exec "$NPM_NS" python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1)' \
+      "$NPM_REG_IP" "$NPM_PORT" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+n=${MON_PREFIX}npm-$$
+npm_ok=""
+if ! incus launch "$NPM_IMAGE" "$n" >/dev/null 2>&1 || ! mon_wait_ip "$n" >/dev/null; then
+  tap_not_ok "npm: a container from the image $NPM_IMAGE starts"
+elif ! incus exec "$n" -- sh -c 'command -v node >/dev/null && command -v npm >/dev/null'; then
+  echo "ok $((TAP_N + 1)) - npm install from a local registry # SKIP the image $NPM_IMAGE has no node/npm"
+  TAP_N=$((TAP_N + 1))
+else
+  npm_ok=1
+fi
+if [ -n "$npm_ok" ]; then
+  check "npm: registry host in a netns" npm_netns
+  check "npm: package built" npm_package
+  check "npm: registry serving" npm_registry
+  mon_spec "$MON_TMP/$n.json" "$n" false restricted
+  nsup=$(mon_supervise "$MON_TMP/$n.json") || { echo "Bail out! no supervisor for $n"; exit 1; }
+  incus exec "$n" --user 1000 --group 1000 --cwd /home/code --env HOME=/home/code -- sh -c "
+set -e
+mkdir -p app && cd app && printf '{\"name\":\"app\",\"version\":\"0.0.1\",\"private\":true}\n' > package.json
+npm install --registry http://$NPM_REG_IP:$NPM_PORT/ --no-audit --no-fund --no-update-notifier coi-bench-pkg@1.0.0
+node -e 'console.log(require(\"coi-bench-pkg\")())'" > "$MON_TMP/npm.out" 2>&1
+  rc=$?
+  is "npm install: succeeds" "$rc" 0
+  [ "$rc" = 0 ] || sed 's/^/#   npm: /' "$MON_TMP/npm.out" | tail -20
+  like "npm install: the package is in node_modules and loads" "$(cat "$MON_TMP/npm.out")" "coi-bench-pkg works"
+  is "npm install: node_modules/coi-bench-pkg has the package" \
+     "$(incus exec "$n" -- cat /home/code/app/node_modules/coi-bench-pkg/package.json 2>/dev/null | jq -r .version)" 1.0.0
+  like "npm install: the tarball came from the test's registry" "$(cat "$MON_TMP/registry/requests.log")" \
+       "GET /coi-bench-pkg/-/coi-bench-pkg-1.0.0.tgz"
+fi
+
 sleep 3 # a last sweep and sample
+if [ -n "$npm_ok" ]; then
+  nlog=$(mon_audit "$n")
+  # Not vacuous: the supervisor watched the install (armed, sampling).
+  check "npm: the supervisor monitored the install" test "$(echo "$nlog" | jq -c 'select(.type=="sample")' | wc -l)" -gt 0
+  is "npm: no high or critical finding" \
+     "$(echo "$nlog" | jq -c 'select(.type=="threat" and (.level=="high" or .level=="critical"))')" ""
+  echo "$nlog" | jq -c 'select(.type=="threat") | {level,rule,title,command:.evidence.process.command}' | sed 's/^/#   npm finding: /'
+  is "npm: container still running" "$(incus list "^$n\$" -c s --format csv)" RUNNING
+  check "npm: supervisor still guarding" kill -0 "$nsup"
+fi
 log=$(mon_audit "$c")
 bad=$(echo "$log" | jq -c 'select(.type=="threat" and (.level=="high" or .level=="critical"))')
 is "benign: no high or critical finding" "$bad" ""
