@@ -120,7 +120,7 @@ int main (int argc, char **argv)
       rc = coi_guard_spec_save (path, &spec, &err);
       coi_guard_spec_clear (&spec);
       if (rc == 0)
-        rc = coi_supervisor_spawn (coi, path, &sup[i], &err);
+        rc = coi_supervisor_spawn (coi, path, -1, &sup[i], &err);
     }
   if (rc < 0)
     coi_error_report (&err, stderr);

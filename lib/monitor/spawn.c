@@ -80,19 +80,25 @@ static int read_ready (int fd, char *buf, size_t len)
 }
 
 /* In the grandchild, between fork and exec: only async-signal-safe calls. */
-static void become_supervisor (const char *binary, char *const *argv, int log_fd, int ready_fd)
+static void become_supervisor (const char *binary, char *const *argv, int log_fd, int ready_fd,
+                               int nflog_fd)
 {
+  /* Out of the way of the dup2s below, wherever it was. */
+  int nf = nflog_fd >= 0 ? fcntl (nflog_fd, F_DUPFD, 10) : -1;
+  if (nflog_fd >= 0 && nf < 0)
+    _exit (127);
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   for (int sig = 1; sig < NSIG; sig++)
     signal (sig, SIG_DFL);
   int null = open ("/dev/null", O_RDWR);
-  if (null < 0 || dup2 (null, 0) < 0 || dup2 (log_fd, 1) < 0 || dup2 (log_fd, 2) < 0 || dup2 (ready_fd, 3) < 0)
+  if (null < 0 || dup2 (null, 0) < 0 || dup2 (log_fd, 1) < 0 || dup2 (log_fd, 2) < 0 || dup2 (ready_fd, 3) < 0
+      || (nf >= 0 && dup2 (nf, 4) < 0))
     _exit (127);
-  /* Nothing of the launcher's (its terminal, its Incus connection) may
+  /* Nothing else of the launcher's (its terminal, its Incus connection) may
    * leak into a process that lives for hours. */
-  for (int fd = 4; fd < 1024; fd++)
+  for (int fd = nf >= 0 ? 5 : 4; fd < 1024; fd++)
     close (fd);
   if (chdir ("/") < 0)
     _exit (127);
@@ -103,7 +109,8 @@ static void become_supervisor (const char *binary, char *const *argv, int log_fd
   _exit (127);
 }
 
-int coi_supervisor_spawn (const char *coi_binary, const char *spec_path, pid_t *pid, coi_error_t *err)
+int coi_supervisor_spawn (const char *coi_binary, const char *spec_path, int nflog_fd, pid_t *pid,
+                          coi_error_t *err)
 {
   _cleanup_guard_spec_ struct coi_guard_spec spec;
   coi_guard_spec_init (&spec);
@@ -124,8 +131,10 @@ int coi_supervisor_spawn (const char *coi_binary, const char *spec_path, pid_t *
   _cleanup_free_ char *spec_abs = realpath (spec_path, NULL);
   if (spec_abs == NULL)
     return coi_error_errno (err, errno, "start supervisor: %s", spec_path);
+  /* Without a socket to hand over, argv ends before "--nflog-fd". */
   char *const argv[] = { (char *) "coi", (char *) "__supervise", (char *) "--spec", spec_abs,
-                         (char *) "--ready-fd", (char *) "3", NULL };
+                         (char *) "--ready-fd", (char *) "3", nflog_fd >= 0 ? (char *) "--nflog-fd" : NULL,
+                         (char *) "4", NULL };
   _cleanup_close_ int log_fd = open (log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (log_fd < 0)
     return coi_error_errno (err, errno, "start supervisor: open %s", log_path);
@@ -149,7 +158,7 @@ int coi_supervisor_spawn (const char *coi_binary, const char *spec_path, pid_t *
         _exit (127);
       if (grandchild > 0)
         _exit (0);
-      become_supervisor (coi_binary, argv, log_fd, wr);
+      become_supervisor (coi_binary, argv, log_fd, wr, nflog_fd);
     }
   close (wr);
   wr = -1;

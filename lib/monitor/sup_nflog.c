@@ -41,10 +41,12 @@ void sup_nflog_open (struct sup *s)
     why = "the Incus server is remote: its firewall log is not here";
   else if (!s->privileged)
     why = "not root: cannot read the firewall log";
-  else if (coi_nflog_open ((uint16_t) g->log_group, &s->nf_fd, &err) < 0)
+  /* The launcher bound it before start and handed it over: nothing lost. */
+  bool inherited = s->nf_fd >= 0;
+  if (why == NULL && !inherited && coi_nflog_open ((uint16_t) g->log_group, &s->nf_fd, &err) < 0)
     why = err->msg;
-  _cleanup_json_ json_t *d = json_pack ("{s:i, s:s?, s:b, s:s?}", "group", g->log_group, "log_path", g->log_path,
-                                        "bound", why == NULL, "error", why);
+  _cleanup_json_ json_t *d = json_pack ("{s:i, s:s?, s:b, s:b, s:s?}", "group", g->log_group, "log_path",
+                                        g->log_path, "bound", why == NULL, "inherited", inherited, "error", why);
   sup_lifecycle (s, "nflog", d);
 }
 

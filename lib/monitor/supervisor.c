@@ -368,9 +368,10 @@ static void record_start (struct sup *s)
   sup_lifecycle (s, "monitoring", m);
 }
 
-int coi_supervisor_main (const char *spec_path, int ready_fd, const struct coi_supervisor_hooks *hooks,
-                         coi_error_t *err)
+int coi_supervisor_main (const char *spec_path, int ready_fd, int nflog_fd,
+                         const struct coi_supervisor_hooks *hooks, coi_error_t *err)
 {
+  _cleanup_close_ int inherited = nflog_fd;
   _cleanup_guard_spec_ struct coi_guard_spec spec;
   coi_guard_spec_init (&spec);
   if (coi_guard_spec_load (spec_path, &spec, err) < 0)
@@ -409,6 +410,7 @@ int coi_supervisor_main (const char *spec_path, int ready_fd, const struct coi_s
   s.netlog.fd = -1;
   s.spec = &spec;
   s.hooks = hooks;
+  s.nf_fd = steal_fd (&inherited);
   s.spec_path = strdup (spec_path);
   if (s.spec_path == NULL || setup (&s, err) < 0)
     {

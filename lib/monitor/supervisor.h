@@ -22,8 +22,11 @@
  * guarded, *pid is that supervisor's (it is told to reload the spec).
  * coi_binary NULL means this executable.  Its stdout/stderr go to
  * <run dir>/<container>.supervisor.log.  pid NULL: return once it is
- * started, without waiting (its errors are then only in that log). */
-int coi_supervisor_spawn (const char *coi_binary, const char *spec_path, pid_t *pid, coi_error_t *err);
+ * started, without waiting (its errors are then only in that log).
+ * nflog_fd (-1: none): the session's bound nflog socket, which the
+ * supervisor reads instead of binding the group itself. */
+int coi_supervisor_spawn (const char *coi_binary, const char *spec_path, int nflog_fd, pid_t *pid,
+                          coi_error_t *err);
 
 /* Whether a live supervisor holds the container's lock (for `coi list`).
  * 0, or -1 with errno; no run files means not guarded. */
@@ -58,8 +61,9 @@ int coi_supervisor_default_end (struct incus_client *c, const struct coi_guard_s
 
 /* The body of `coi __supervise`: lock, arm, loop until the session ends.
  * ready_fd (-1: none) receives "OK <pid>\n", "BUSY <pid>\n" or "ERR <msg>\n"
- * once, for coi_supervisor_spawn.  Returns the process exit code. */
-int coi_supervisor_main (const char *spec_path, int ready_fd, const struct coi_supervisor_hooks *hooks,
-                         coi_error_t *err);
+ * once, for coi_supervisor_spawn.  nflog_fd (-1: none) is taken over (see
+ * coi_supervisor_spawn).  Returns the process exit code. */
+int coi_supervisor_main (const char *spec_path, int ready_fd, int nflog_fd,
+                         const struct coi_supervisor_hooks *hooks, coi_error_t *err);
 
 #endif

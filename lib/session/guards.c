@@ -11,6 +11,7 @@
 #include "image/templates.h"
 #include "incus/files.h"
 #include "netpolicy/addr.h"
+#include "netpolicy/nflog.h"
 #include "netpolicy/netlog.h"
 #include "netpolicy/state.h"
 #include "session/end.h"
@@ -64,6 +65,8 @@ void coi_guards_clear (struct coi_session_guards *g)
     coi_net_policy_free (g->net);
   coi_limits_clear (&g->limits);
   free (g->net_log);
+  if (g->has_nflog)
+    close (g->nflog_fd);
   memset (g, 0, sizeof (*g));
 }
 
@@ -144,6 +147,29 @@ static void log_applied (struct coi_session_guards *g, const char *container)
     fprintf (stderr, "coi: warning: cannot write the network log %s\n", g->net_log);
 }
 
+/* Bound here, before the first packet, the group keeps every reject in its
+ * socket until the supervisor reads it.  Failing is not fatal: a supervisor
+ * already guarding the container holds the group, or the supervisor binds
+ * it itself later. */
+static void bind_nflog (struct coi_session_guards *g)
+{
+  if (g->has_nflog || g->ns == NULL || g->net == NULL || !g->net->logging
+      || g->net->mode == COI_NET_OPEN)
+    return;
+  uint16_t group = coi_net_session_target (g->ns)->log_group;
+  _cleanup_error_ coi_error_t ignored = NULL;
+  if (group > 0 && coi_nflog_open (group, &g->nflog_fd, &ignored) == 0)
+    g->has_nflog = true;
+}
+
+int coi_guards_take_nflog (struct coi_session_guards *g)
+{
+  if (!g->has_nflog)
+    return -1;
+  g->has_nflog = false;
+  return g->nflog_fd;
+}
+
 static int before_start (void *data, const struct coi_session *s, coi_error_t *err)
 {
   struct coi_session_guards *g = data;
@@ -152,6 +178,7 @@ static int before_start (void *data, const struct coi_session *s, coi_error_t *e
   if (coi_net_apply (g->ns, err) < 0)
     return -1;
   log_applied (g, s->container);
+  bind_nflog (g);
   if (!s->image_renders_network)
     push_static_network (g, s->container);
   return 0;
@@ -168,6 +195,7 @@ static int reuse (void *data, const char *container, coi_error_t *err)
   if (coi_net_attach (g->client, g->net, container, &g->ns, err) < 0 || coi_net_apply (g->ns, err) < 0)
     return -1;
   log_applied (g, container);
+  bind_nflog (g);
   return 0;
 }
 

@@ -18,12 +18,18 @@ struct coi_session_guards
   struct coi_net_session *ns;
   struct coi_limits limits;
   char *net_log; /* network.log for applied/removed lines, or NULL */
+  /* The session's nflog group, bound before start so that no reject goes
+     unread until the supervisor takes it over (coi_guards_take_nflog). */
+  bool has_nflog;
+  int nflog_fd;
 };
 
 int coi_guards_from_config (struct coi_session_guards *g, struct incus_client *c,
                             const struct coi_config *cfg, const char *network_override,
                             coi_error_t *err);
 void coi_guards_clear (struct coi_session_guards *g);
+/* Hand the bound nflog socket over (-1: none); the caller owns it then. */
+int coi_guards_take_nflog (struct coi_session_guards *g);
 /* The session's network plan once launched (NULL: none). */
 const struct coi_net_target *coi_guards_net_target (const struct coi_session_guards *g);
 /* Point `h` at the guards (g must outlive the launch). */

@@ -125,7 +125,7 @@ static int fill_spec (struct coi_guard_spec *spec, const struct coi_session *s,
 }
 
 int coi_session_supervise (const struct coi_session *s, const struct coi_config *cfg,
-                           const struct coi_session_guards *g, const char *remote,
+                           struct coi_session_guards *g, const char *remote,
                            const char *project, pid_t *pid, coi_error_t *err)
 {
   _cleanup_guard_spec_ struct coi_guard_spec spec;
@@ -133,8 +133,10 @@ int coi_session_supervise (const struct coi_session *s, const struct coi_config 
   coi_guard_spec_init (&spec);
   if (fill_spec (&spec, s, cfg, g, remote, project, err) < 0
       || coi_run_path (s->container, COI_RUN_SPEC, &path, err) < 0
-      || coi_guard_spec_save (path, &spec, err) < 0
-      || coi_supervisor_spawn (NULL, path, pid, err) < 0)
+      || coi_guard_spec_save (path, &spec, err) < 0)
+    return coi_error_prefix (err, "guard session %s", s->container);
+  _cleanup_close_ int nflog = coi_guards_take_nflog (g);
+  if (coi_supervisor_spawn (NULL, path, nflog, pid, err) < 0)
     return coi_error_prefix (err, "guard session %s", s->container);
   return 0;
 }

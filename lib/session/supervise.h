@@ -26,7 +26,7 @@ bool coi_session_supervisor_guards (const struct coi_config *cfg, const struct c
 /* Write the spec and start (or re-arm) the supervisor; pid NULL: do not
  * wait until it is armed. */
 int coi_session_supervise (const struct coi_session *s, const struct coi_config *cfg,
-                           const struct coi_session_guards *g, const char *remote,
+                           struct coi_session_guards *g, const char *remote,
                            const char *project, pid_t *pid, coi_error_t *err);
 
 /* The supervisor's end of a session: save the agent's state and, for an

@@ -1,4 +1,4 @@
-/* coi __supervise [--spec PATH] [--ready-fd N] [CONTAINER]: the hidden
+/* coi __supervise [--spec PATH] [--ready-fd N] [--nflog-fd N] [CONTAINER]: the hidden
  * entry point of a session supervisor (see lib/monitor/supervisor.h).  The
  * launcher starts it through coi_supervisor_spawn; by hand it is useful to
  * guard a container again after its supervisor was stopped. */
@@ -17,11 +17,13 @@ struct supervise_opts
 {
   char *spec;
   int ready_fd;
+  int nflog_fd;
 };
 
 static const struct coi_opt supervise_opts[] = {
   { "spec", 0, OPT_STRING, OPT_AT (struct supervise_opts, spec), "Session spec file (default: the run directory's)", NULL, "PATH" },
   { "ready-fd", 0, OPT_INT, OPT_AT (struct supervise_opts, ready_fd), "Descriptor to report readiness on", NULL, "N" },
+  { "nflog-fd", 0, OPT_INT, OPT_AT (struct supervise_opts, nflog_fd), "The session's bound nflog socket, to take over", NULL, "N" },
   OPT_END,
 };
 
@@ -31,7 +33,7 @@ static const struct coi_supervisor_hooks hooks = { .end = coi_session_end_superv
 
 COI_HANDLER (cmd_supervise)
 {
-  struct supervise_opts o = { .ready_fd = -1 };
+  struct supervise_opts o = { .ready_fd = -1, .nflog_fd = -1 };
   struct coi_parsed p = { 0 };
   int r = coi_cmd_parse (ctx, argc, argv, supervise_opts, &o, false, &p, err);
   _cleanup_free_ char *spec = o.spec;
@@ -48,7 +50,7 @@ COI_HANDLER (cmd_supervise)
   coi_error_t dns_err = NULL;
   if (coi_session_dns_filter_start (spec, &dns, &dns_err) < 0)
     coi_error_report (&dns_err, stderr);
-  r = coi_supervisor_main (spec, o.ready_fd, &hooks, err);
+  r = coi_supervisor_main (spec, o.ready_fd, o.nflog_fd, &hooks, err);
   if (dns > 0)
     {
       kill (dns, SIGTERM);

@@ -16,7 +16,7 @@ int main (int argc, char **argv)
     }
   coi_error_t err = NULL;
   pid_t pid = 0;
-  if (coi_supervisor_spawn (argv[1], argv[2], &pid, &err) < 0)
+  if (coi_supervisor_spawn (argv[1], argv[2], -1, &pid, &err) < 0)
     return coi_error_report (&err, stderr);
   struct coi_guard_spec spec;
   coi_guard_spec_init (&spec);

@@ -72,6 +72,14 @@ is "run: /tmp is not emptied while the container boots" "$(sed -n 4p <<<"$out")"
 is "run: the route survives networkd's start" "$(sed -n 5p <<<"$out")" "$route0"
 is "run: no supplementary groups after dropping root" "$(sed -n 6p <<<"$out")" 1000
 
+# A reject at the command's first moment is logged: the launcher binds the
+# session's nflog group before start and hands it to the supervisor.
+"$COI" run --image "$IMAGE" -- sh -c \
+  'curl -s -m 2 "http://$(ip -4 route show default | cut -d" " -f3):22/" >/dev/null; true' >/dev/null 2>&1
+for i in $(seq 1 50); do grep -q 'blocked reason=host' "$HOME/.coi/logs/network.log" 2>/dev/null && break; sleep 0.1; done
+like "run: a reject at the first moment reaches network.log" \
+  "$(cat "$HOME/.coi/logs/network.log" 2>/dev/null)" "blocked reason=host proto=tcp dst=$gw:22"
+
 # --- workspace: mounted, files belong to the host user -----------------------
 "$COI" run --image "$IMAGE" -- sh -c 'echo data > made-inside.txt; mkdir -p sub/dir' >/dev/null 2>&1
 is "workspace: file written inside exists on the host" "$(cat "$WS/made-inside.txt" 2>/dev/null)" data

@@ -90,7 +90,7 @@ static pid_t supervise (const char *mode, unsigned group)
   s.started_at = time (NULL);
   _cleanup_error_ coi_error_t err = NULL;
   pid_t pid = 0;
-  if (coi_guard_spec_save (spec_path, &s, &err) < 0 || coi_supervisor_spawn (coi_bin, spec_path, &pid, &err) < 0)
+  if (coi_guard_spec_save (spec_path, &s, &err) < 0 || coi_supervisor_spawn (coi_bin, spec_path, -1, &pid, &err) < 0)
     fail_msg ("supervisor: %s", err->msg);
   coi_guard_spec_clear (&s);
   return pid;
