@@ -18,6 +18,7 @@
 #include "term/signals.h"
 #include "term/winsize.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 /* Stop reading local stdin while this much is still queued for the server. */
 #define STDIN_HIGH_WATER (1u << 20)
@@ -52,30 +53,6 @@ static void session_free (struct exec_session *s)
 }
 #define _cleanup_session_ __attribute__ ((cleanup (session_free)))
 
-/* Like coi_write_all, but an O_NONBLOCK output (a terminal or pipe shared
- * with a parent that set it) is waited for rather than failed. */
-static int write_all (int fd, const char *p, size_t n)
-{
-  while (n > 0)
-    {
-      ssize_t w = write (fd, p, n);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0 && errno == EAGAIN)
-        {
-          struct pollfd pf = { .fd = fd, .events = POLLOUT };
-          if (poll (&pf, 1, -1) < 0 && errno != EINTR)
-            return -1;
-          continue;
-        }
-      if (w <= 0)
-        return -1;
-      p += w;
-      n -= (size_t) w;
-    }
-  return 0;
-}
-
 static int sink_write (struct exec_sink *k, const void *data, size_t len, coi_error_t *err)
 {
   if (len == 0)
@@ -86,7 +63,7 @@ static int sink_write (struct exec_sink *k, const void *data, size_t len, coi_er
         return coi_error_make (err, EFBIG, "%s is larger than %zu bytes", k->name, k->buf->limit);
       return 0;
     }
-  if (k->fd >= 0 && write_all (k->fd, data, len) < 0)
+  if (k->fd >= 0 && coi_write_all_waiting (k->fd, data, len) < 0)
     return coi_error_errno (err, errno, "cannot write the command's %s", k->name);
   return 0;
 }

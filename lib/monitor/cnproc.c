@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "monitor/nlread.h"
+#include "util/nlread.h"
 #include "util/cleanup.h"
 
 int coi_cnproc_open (int *out, bool *filtered, coi_error_t *err)

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "monitor/nlread.h"
+#include "util/nlread.h"
 #include "util/cleanup.h"
 
 int coi_ctevents_open (int *out, coi_error_t *err)

@@ -13,6 +13,7 @@
 
 #include "netpolicy/render.h"
 #include "util/cleanup.h"
+#include "util/nlread.h"
 
 /* Batch up to this many packets, for at most 0.1 s: a flood costs one
  * wake-up per batch, a single attempt is seen within 0.1 s. */
@@ -241,34 +242,26 @@ int coi_nflog_parse (const struct nlmsghdr *h, size_t len, struct coi_nflog_even
   return 1;
 }
 
+struct read_ctx
+{
+  void (*fn) (const struct coi_nflog_event *ev, void *data);
+  void *data;
+};
+
+static void on_message (const struct nlmsghdr *h, void *data)
+{
+  const struct read_ctx *r = data;
+  struct coi_nflog_event ev;
+  /* coi_nl_drain only hands over messages that fit their datagram. */
+  if (coi_nflog_parse (h, h->nlmsg_len, &ev) == 1)
+    r->fn (&ev, r->data);
+}
+
 int coi_nflog_read (int fd, void (*fn) (const struct coi_nflog_event *ev, void *data), void *data,
                     bool *lost)
 {
-  char buf[16384] __attribute__ ((aligned (NLMSG_ALIGNTO)));
-  *lost = false;
-  for (;;)
-    {
-      ssize_t n = recv (fd, buf, sizeof buf, 0);
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return 0;
-          if (errno == ENOBUFS)
-            {
-              *lost = true; /* the queue overflowed: go on with what is left */
-              continue;
-            }
-          return -1;
-        }
-      for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK (h, (size_t) n); h = NLMSG_NEXT (h, n))
-        {
-          struct coi_nflog_event ev;
-          if (coi_nflog_parse (h, (size_t) n, &ev) == 1)
-            fn (&ev, data);
-        }
-    }
+  struct read_ctx r = { fn, data };
+  return coi_nl_drain (fd, on_message, &r, lost);
 }
 
 const char *coi_nflog_proto_name (uint8_t proto, char *buf, size_t len)

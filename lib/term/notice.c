@@ -1,11 +1,9 @@
 #include "term/notice.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "term/winsize.h"
+#include "util/fs.h"
 
 #define NOTICE_MAX 1024
 
@@ -62,24 +60,6 @@ int term_notice_write (int fd, const char *prefix, const char *text, bool raw)
     width = 0;
   char line[NOTICE_MAX];
   size_t len = term_notice_format (prefix, text, width, raw, line, sizeof line);
-  const char *p = line;
-  while (len > 0)
-    {
-      ssize_t w = write (fd, p, len);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0 && errno == EAGAIN)
-        {
-          /* A terminal shared with a parent may be non-blocking. */
-          struct pollfd pf = { .fd = fd, .events = POLLOUT };
-          if (poll (&pf, 1, -1) < 0 && errno != EINTR)
-            return -1;
-          continue;
-        }
-      if (w <= 0)
-        return -1;
-      p += w;
-      len -= (size_t) w;
-    }
-  return 0;
+  /* A terminal shared with a parent may be non-blocking. */
+  return coi_write_all_waiting (fd, line, len);
 }

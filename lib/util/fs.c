@@ -1,6 +1,7 @@
 #include "util/fs.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -44,6 +45,29 @@ int coi_write_all (int fd, const void *data, size_t len)
             continue;
           return -1;
         }
+      p += w;
+      len -= (size_t) w;
+    }
+  return 0;
+}
+
+int coi_write_all_waiting (int fd, const void *data, size_t len)
+{
+  const char *p = data;
+  while (len > 0)
+    {
+      ssize_t w = write (fd, p, len);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0 && errno == EAGAIN)
+        {
+          struct pollfd pf = { .fd = fd, .events = POLLOUT };
+          if (poll (&pf, 1, -1) < 0 && errno != EINTR)
+            return -1;
+          continue;
+        }
+      if (w <= 0)
+        return -1;
       p += w;
       len -= (size_t) w;
     }

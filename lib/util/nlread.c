@@ -1,4 +1,4 @@
-#include "monitor/nlread.h"
+#include "util/nlread.h"
 
 #include <errno.h>
 #include <sys/socket.h>

@@ -1,8 +1,8 @@
-/* Draining a non-blocking netlink event socket (proc connector, conntrack):
+/* Draining a non-blocking netlink event socket (proc connector, conntrack, nflog):
  * every message of every pending datagram, and whether the kernel dropped
  * some because we were slow (ENOBUFS). */
-#ifndef COI_MONITOR_NLREAD_H
-#define COI_MONITOR_NLREAD_H
+#ifndef COI_UTIL_NLREAD_H
+#define COI_UTIL_NLREAD_H
 
 #include <linux/netlink.h>
 #include <stdbool.h>
