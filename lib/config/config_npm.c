@@ -13,6 +13,7 @@
 
 #include "config/config_private.h"
 #include "util/cleanup.h"
+#include "util/clock.h"
 
 extern char **environ;
 
@@ -37,13 +38,6 @@ char *config_url_host (const char *url)
   return end > p ? strndup (p, (size_t) (end - p)) : NULL;
 }
 
-static long now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 char *config_npm_registry_host (const char *npm)
 {
   if (npm == NULL || *npm == '\0')
@@ -66,11 +60,11 @@ char *config_npm_registry_host (const char *npm)
     return NULL;
   char out[4096];
   size_t n = 0;
-  long deadline = now_ms () + NPM_TIMEOUT_MS;
+  long long deadline = coi_now_ms () + NPM_TIMEOUT_MS;
   bool timed_out = false;
   while (n + 1 < sizeof out)
     {
-      long left = deadline - now_ms ();
+      long long left = deadline - coi_now_ms ();
       struct pollfd pfd = { rd, POLLIN, 0 };
       if (left <= 0 || poll (&pfd, 1, (int) left) <= 0)
         {

@@ -18,6 +18,7 @@
 #include "incus/ws_private.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
+#include "util/clock.h"
 
 struct incus_ws
 {
@@ -370,16 +371,9 @@ int incus_ws_send (struct incus_ws *ws, enum incus_ws_kind kind, const void *dat
   return incus_ws_flush (ws, err);
 }
 
-static long long now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int incus_ws_drain (struct incus_ws *ws, int timeout_ms, coi_error_t *err)
 {
-  long long deadline = timeout_ms < 0 ? -1 : now_ms () + timeout_ms;
+  long long deadline = timeout_ms < 0 ? -1 : coi_now_ms () + timeout_ms;
   for (;;)
     {
       if (incus_ws_flush (ws, err) < 0)
@@ -389,7 +383,7 @@ int incus_ws_drain (struct incus_ws *ws, int timeout_ms, coi_error_t *err)
       int wait = -1;
       if (deadline >= 0)
         {
-          long long left = deadline - now_ms ();
+          long long left = deadline - coi_now_ms ();
           if (left <= 0)
             return coi_error_make (err, ETIMEDOUT, "websocket send: timed out");
           wait = (int) left;

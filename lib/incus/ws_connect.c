@@ -17,6 +17,7 @@
 #include "incus/ws_private.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
+#include "util/clock.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 /* A reply head bigger than this is not from an Incus server we want. */
@@ -130,18 +131,11 @@ int incus_ws_check_upgrade (const char *head_in, size_t len, const char *body, s
   return 0;
 }
 
-static long long now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int wait_fd (int fd, short events, long long deadline, coi_error_t *err)
 {
   for (;;)
     {
-      long long left = deadline - now_ms ();
+      long long left = deadline - coi_now_ms ();
       if (left <= 0)
         return coi_error_make (err, ETIMEDOUT, "websocket handshake: the server did not answer");
       struct pollfd p = { .fd = fd, .events = events };
@@ -338,7 +332,7 @@ static int open_finish (struct ws_opening *o, long long deadline, struct incus_w
 int incus_ws_connect_many (struct incus_client *c, const char *const *paths, size_t n,
                            struct incus_ws **out, coi_error_t *err)
 {
-  long long deadline = now_ms () + HANDSHAKE_TIMEOUT_MS;
+  long long deadline = coi_now_ms () + HANDSHAKE_TIMEOUT_MS;
   struct ws_opening *o = calloc (n ? n : 1, sizeof (*o));
   if (o == NULL)
     return coi_error_errno (err, ENOMEM, "websocket");

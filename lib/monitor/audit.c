@@ -10,6 +10,7 @@
 
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/clock.h"
 
 int coi_audit_open (struct coi_audit *a, const char *path, const char *container, coi_error_t *err)
 {
@@ -37,26 +38,13 @@ void coi_audit_close (struct coi_audit *a)
   a->container = NULL;
 }
 
-void coi_audit_timestamp (char out[32], const struct timespec *ts)
-{
-  struct tm tm;
-  if (gmtime_r (&ts->tv_sec, &tm) == NULL)
-    {
-      snprintf (out, 32, "1970-01-01T00:00:00.000Z");
-      return;
-    }
-  size_t n = strftime (out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-  unsigned ms = (unsigned) (ts->tv_nsec / 1000000L) % 1000u;
-  snprintf (out + n, 32 - n, ".%03uZ", ms);
-}
-
 int coi_audit_append (struct coi_audit *a, const char *type, json_t *fields, bool sync,
                       coi_error_t *err)
 {
   struct timespec now;
   clock_gettime (CLOCK_REALTIME, &now);
   char ts[32];
-  coi_audit_timestamp (ts, &now);
+  coi_iso8601_ms (ts, &now);
   _cleanup_json_ json_t *line = json_pack ("{s:s, s:s, s:s}", "timestamp", ts, "container",
                                            a->container, "type", type);
   if (line == NULL)

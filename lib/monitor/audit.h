@@ -40,9 +40,6 @@ static inline void cleanup_auditp (struct coi_audit *a)
 int coi_audit_append (struct coi_audit *a, const char *type, json_t *fields, bool sync,
                       coi_error_t *err);
 
-/* RFC 3339 UTC with milliseconds: "2026-11-26T23:33:00.123Z". */
-void coi_audit_timestamp (char out[32], const struct timespec *ts);
-
 /* Remove *.jsonl files in dir whose last write is older than `days` days
  * (days <= 0 keeps everything).  *removed counts them (may be NULL). */
 int coi_audit_prune (const char *dir, int days, time_t now, int *removed, coi_error_t *err);

@@ -20,6 +20,7 @@
 #include "monitor/supervisor.h"
 #include "monitor/threat.h"
 #include "util/cleanup.h"
+#include "util/clock.h"
 
 #define MAX_LISTED 200
 
@@ -122,7 +123,7 @@ int coi_monitor_snapshot (struct incus_client *c, const char *container, json_t 
   struct timespec now;
   clock_gettime (CLOCK_REALTIME, &now);
   char ts[32];
-  coi_audit_timestamp (ts, &now);
+  coi_iso8601_ms (ts, &now);
   json_t *mem = json_object_get (st, "memory");
   _cleanup_json_ json_t *snap = json_pack (
       "{s:s, s:s, s:s, s:s?, s:b, s:i, s:{s:f, s:f}}", "timestamp", ts, "container", container, "status",

@@ -10,17 +10,12 @@
 #include "monitor/supervisor_private.h"
 #include "netpolicy/nflog.h"
 #include "util/cleanup.h"
+#include "util/clock.h"
 
 /* A scan over many hosts is one story: at most this many findings a minute
  * from rejects (every attempt is still in the network log). */
 #define NFLOG_FINDINGS_PER_MIN 20
 
-static uint64_t mono_ms (void)
-{
-  struct timespec t;
-  clock_gettime (CLOCK_MONOTONIC, &t);
-  return (uint64_t) t.tv_sec * 1000u + (uint64_t) t.tv_nsec / 1000000u;
-}
 
 void sup_nflog_open (struct sup *s)
 {
@@ -52,7 +47,7 @@ void sup_nflog_open (struct sup *s)
 
 static void report (struct sup *s, const struct coi_nflog_event *ev, struct coi_verdict v)
 {
-  uint64_t now = mono_ms ();
+  uint64_t now = (uint64_t) coi_now_ms ();
   if (now - s->nf_window_ms >= 60000)
     {
       s->nf_window_ms = now;
@@ -96,7 +91,7 @@ static void on_blocked (const struct coi_nflog_event *ev, void *data)
   /* Another session's rejects (a group reused across bridges) are not ours. */
   if (strcmp (ev->container, s->spec->container) != 0 || (s->net.self && ev->src != s->net.self))
     return;
-  if (coi_netlog_blocked (&s->netlog, ev, mono_ms ()) < 0 && !s->netlog_failed)
+  if (coi_netlog_blocked (&s->netlog, ev, (uint64_t) coi_now_ms ()) < 0 && !s->netlog_failed)
     {
       fprintf (stderr, "coi: network log: %s\n", strerror (errno));
       s->netlog_failed = true;
@@ -119,7 +114,7 @@ void sup_on_nflog (struct sup *s)
 
 void sup_nflog_flush (struct sup *s, bool all)
 {
-  if (coi_netlog_flush (&s->netlog, mono_ms (), all) < 0 && !s->netlog_failed)
+  if (coi_netlog_flush (&s->netlog, (uint64_t) coi_now_ms (), all) < 0 && !s->netlog_failed)
     {
       fprintf (stderr, "coi: network log: %s\n", strerror (errno));
       s->netlog_failed = true;

@@ -14,6 +14,7 @@
 #include "monitor/alerts.h"
 #include "monitor/supervisor_private.h"
 #include "util/cleanup.h"
+#include "util/clock.h"
 
 void sup_now (struct timespec *ts)
 {
@@ -54,7 +55,7 @@ static void log_line (const char *fmt, ...)
   char ts[32];
   struct timespec now;
   clock_gettime (CLOCK_REALTIME, &now);
-  coi_audit_timestamp (ts, &now);
+  coi_iso8601_ms (ts, &now);
   va_list ap;
   va_start (ap, fmt);
   fprintf (stderr, "%s ", ts);

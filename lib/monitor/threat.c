@@ -8,6 +8,7 @@
 
 #include "monitor/audit.h"
 #include "util/cleanup.h"
+#include "util/clock.h"
 
 static const char *const level_names[] = { "info", "warning", "high", "critical" };
 
@@ -63,7 +64,7 @@ int coi_threat_set (struct coi_threat *t, enum coi_level level, const char *cate
 json_t *coi_threat_to_json (const struct coi_threat *t, const char *id, const char *action)
 {
   char detected[32];
-  coi_audit_timestamp (detected, &t->detected);
+  coi_iso8601_ms (detected, &t->detected);
   json_t *j = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s}", "id", id, "level",
                          coi_level_name (t->level), "category", t->category, "rule", t->rule,
                          "title", t->title, "evidence", t->evidence, "action", action, "detected_at",

@@ -13,6 +13,7 @@
 #include "netpolicy/addr.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/clock.h"
 
 int coi_netlog_open_fd (const char *path, int *out, coi_error_t *err)
 {
@@ -39,13 +40,9 @@ int coi_netlog_open_fd (const char *path, int *out, coi_error_t *err)
 static int vwrite_line (int fd, const char *container, const char *fmt, va_list ap)
 {
   struct timespec now;
-  struct tm tm;
-  char ts[40], text[384];
+  char ts[32], text[384];
   clock_gettime (CLOCK_REALTIME, &now);
-  if (gmtime_r (&now.tv_sec, &tm) == NULL)
-    return -1;
-  size_t n = strftime (ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (ts + n, sizeof ts - n, ".%03ldZ", now.tv_nsec / 1000000L);
+  coi_iso8601_ms (ts, &now);
   int tn = vsnprintf (text, sizeof text, fmt, ap);
   if (tn < 0)
     return -1;

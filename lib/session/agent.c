@@ -15,6 +15,7 @@
 #include "session/session.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
+#include "util/clock.h"
 
 /* Constant scripts: the environment file and the command arrive as
  * positional parameters, never spliced into the script.  Exported values
@@ -170,20 +171,12 @@ static const char **with_net_up (const struct coi_net_up *net, const struct coi_
   return v;
 }
 
-static long elapsed_ms (const struct timespec *start)
-{
-  struct timespec now;
-  clock_gettime (CLOCK_MONOTONIC, &now);
-  return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 int coi_agent_exec (struct incus_client *c, const char *container, const struct coi_agent_user *u,
                     const char *const *argv, const char *const *base_env,
                     const char *const *user_env, const struct coi_net_up *net,
                     const struct incus_exec_opts *io, int *exit_code, coi_error_t *err)
 {
-  struct timespec begin;
-  clock_gettime (CLOCK_MONOTONIC, &begin);
+  long long begin = coi_now_ms ();
   char envfile[128];
   if (push_env_file (c, container, u, user_env, envfile, err) < 0)
     return -1;
@@ -210,7 +203,7 @@ int coi_agent_exec (struct incus_client *c, const char *container, const struct 
       if (incus_exec (c, container, &o, exit_code, err) == 0)
         return 0;
       /* Right after start the container may not take an exec yet. */
-      if (!net || !not_started || elapsed_ms (&begin) > NET_UP_RETRY_MS)
+      if (!net || !not_started || coi_now_ms () - begin > NET_UP_RETRY_MS)
         return -1;
       coi_error_release (err);
       struct timespec pause = { 0, 20 * 1000 * 1000 };

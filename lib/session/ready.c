@@ -9,6 +9,7 @@
 #include "session/ready.h"
 #include "session/session.h"
 #include "util/cleanup.h"
+#include "util/clock.h"
 
 /* Ready means eth0 has its address: networkd runs after sysinit.target,
  * so by then /tmp has been cleaned (a tmux socket made earlier would
@@ -20,13 +21,6 @@ static const char wait_script[] =
 
 static const char net_up_script[] = COI_NET_UP_SH;
 
-static long elapsed_ms (const struct timespec *start)
-{
-  struct timespec now;
-  clock_gettime (CLOCK_MONOTONIC, &now);
-  return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 static void pause_ms (long ms)
 {
   struct timespec p = { 0, ms * 1000 * 1000 };
@@ -34,7 +28,7 @@ static void pause_ms (long ms)
 }
 
 static int poll_state (struct incus_client *c, const char *container, int timeout_ms,
-                       const struct timespec *start, coi_error_t *err)
+                       long long start, coi_error_t *err)
 {
   for (;;)
     {
@@ -48,7 +42,7 @@ static int poll_state (struct incus_client *c, const char *container, int timeou
               && json_integer_value (json_object_get (state, "pid")) > 0)
             return 0; /* no network to wait for */
         }
-      if (elapsed_ms (start) >= timeout_ms)
+      if (coi_now_ms () - start >= timeout_ms)
         return coi_error_make (err, ETIMEDOUT, "container %s got no network address within %d s%s%s",
                                container, timeout_ms / 1000, e ? ": " : "", e ? e->msg : "");
       pause_ms (50);
@@ -58,7 +52,7 @@ static int poll_state (struct incus_client *c, const char *container, int timeou
 /* Run argv as root until the exec itself works (it can fail while init is
  * still coming up); *code is the command's exit status. */
 static int exec_when_up (struct incus_client *c, const char *container, const char *const *argv,
-                         int timeout_ms, const struct timespec *start, int *code, coi_error_t *err)
+                         int timeout_ms, long long start, int *code, coi_error_t *err)
 {
   struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
   o.argv = argv;
@@ -67,7 +61,7 @@ static int exec_when_up (struct incus_client *c, const char *container, const ch
       _cleanup_error_ coi_error_t e = NULL;
       if (incus_exec (c, container, &o, code, &e) == 0)
         return 0;
-      if (elapsed_ms (start) >= timeout_ms)
+      if (coi_now_ms () - start >= timeout_ms)
         return coi_error_make (err, ETIMEDOUT, "container %s did not become ready within %d s%s%s",
                                container, timeout_ms / 1000, e ? ": " : "", e ? e->msg : "");
       pause_ms (20);
@@ -75,7 +69,7 @@ static int exec_when_up (struct incus_client *c, const char *container, const ch
 }
 
 static int wait_network (struct incus_client *c, const char *container, int timeout_ms,
-                         const struct timespec *start, coi_error_t *err)
+                         long long start, coi_error_t *err)
 {
   char secs[16];
   snprintf (secs, sizeof secs, "%d", timeout_ms / 1000 > 0 ? timeout_ms / 1000 : 1);
@@ -94,9 +88,8 @@ static int wait_network (struct incus_client *c, const char *container, int time
 int coi_session_wait_ready (struct incus_client *c, const char *container, int timeout_ms,
                             coi_error_t *err)
 {
-  struct timespec start;
-  clock_gettime (CLOCK_MONOTONIC, &start);
-  return wait_network (c, container, timeout_ms, &start, err);
+  long long start = coi_now_ms ();
+  return wait_network (c, container, timeout_ms, start, err);
 }
 
 bool coi_session_net_up_plan (const struct coi_session *s, const struct coi_net_target *t,
@@ -112,18 +105,17 @@ bool coi_session_net_up_plan (const struct coi_session *s, const struct coi_net_
 int coi_session_ready (struct incus_client *c, const struct coi_session *s,
                        const struct coi_net_target *t, int timeout_ms, coi_error_t *err)
 {
-  struct timespec start;
-  clock_gettime (CLOCK_MONOTONIC, &start);
+  long long start = coi_now_ms ();
   struct coi_net_up up;
   if (coi_session_net_up_plan (s, t, &up))
     {
       const char *argv[] = { "sh", "-c", net_up_script, "coi-net", up.cidr, up.gateway, NULL };
       int code = -1;
-      if (exec_when_up (c, s->container, argv, timeout_ms, &start, &code, err) < 0)
+      if (exec_when_up (c, s->container, argv, timeout_ms, start, &code, err) < 0)
         return -1;
       if (code == 0)
         return 0;
       /* Not the image it claims to be: let its own boot do it. */
     }
-  return wait_network (c, s->container, timeout_ms, &start, err);
+  return wait_network (c, s->container, timeout_ms, start, err);
 }
