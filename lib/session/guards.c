@@ -153,13 +153,17 @@ static void log_applied (struct coi_session_guards *g, const char *container)
  * it itself later. */
 static void bind_nflog (struct coi_session_guards *g)
 {
-  if (g->has_nflog || g->ns == NULL || g->net == NULL || !g->net->logging
-      || g->net->mode == COI_NET_OPEN)
+  if (g->has_nflog || g->ns == NULL || !coi_guards_logs_rejects (g))
     return;
   uint16_t group = coi_net_session_target (g->ns)->log_group;
   _cleanup_error_ coi_error_t ignored = NULL;
   if (group > 0 && coi_nflog_open (group, &g->nflog_fd, &ignored) == 0)
     g->has_nflog = true;
+}
+
+bool coi_guards_logs_rejects (const struct coi_session_guards *g)
+{
+  return g->net && g->net->logging && g->net->mode != COI_NET_OPEN;
 }
 
 int coi_guards_take_nflog (struct coi_session_guards *g)

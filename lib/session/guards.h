@@ -28,6 +28,8 @@ int coi_guards_from_config (struct coi_session_guards *g, struct incus_client *c
                             const struct coi_config *cfg, const char *network_override,
                             coi_error_t *err);
 void coi_guards_clear (struct coi_session_guards *g);
+/* Whether the session's rejects are logged (and need a reader). */
+bool coi_guards_logs_rejects (const struct coi_session_guards *g);
 /* Hand the bound nflog socket over (-1: none); the caller owns it then. */
 int coi_guards_take_nflog (struct coi_session_guards *g);
 /* The session's network plan once launched (NULL: none). */

@@ -36,8 +36,7 @@ bool coi_session_needs_supervisor (const struct coi_config *cfg, const struct co
                                    bool interactive_session)
 {
   /* Logged rejects need a reader, or nothing would ever see them. */
-  bool rejects_logged = g->net && g->net->mode != COI_NET_OPEN && g->net->logging;
-  return interactive_session || coi_session_supervisor_guards (cfg, g) || rejects_logged;
+  return interactive_session || coi_session_supervisor_guards (cfg, g) || coi_guards_logs_rejects (g);
 }
 
 /* The allowlist as configured, for the audit log's policy record. */
@@ -107,11 +106,11 @@ static int fill_spec (struct coi_guard_spec *spec, const struct coi_session *s,
   if (spec->allowed == NULL)
     return coi_error_errno (err, ENOMEM, "prepare supervisor");
   spec->started_at = time (NULL);
-  if (g->net && g->net->logging && g->net->mode != COI_NET_OPEN && g->ns)
+  if (coi_guards_logs_rejects (g) && g->ns)
     {
       spec->log_group = coi_net_session_target (g->ns)->log_group;
-      if (coi_net_log_path (cfg, &spec->log_path, err) < 0)
-        return -1;
+      if (g->net_log && (spec->log_path = strdup (g->net_log)) == NULL)
+        return coi_error_errno (err, ENOMEM, "prepare supervisor");
     }
   spec->limits = coi_limits_to_json (&g->limits);
   spec->max_duration_sec = g->limits.max_duration_sec;
