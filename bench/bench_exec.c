@@ -3,7 +3,7 @@
  * hits both sides alike; prints medians and ratios (target: at most 0.5).
  *
  * Usage: bench_exec [RUNS] [INSTANCE] [COI]
- *   INSTANCE: a running container (default, or "": one made from coi-ci-base
+ *   INSTANCE: a running container (default, or "": one made from $COI_TEST_IMAGE, else coi
  *   and deleted afterwards).  COI: path of the coi binary, to also time
  *   `coi container exec NAME -- true` as a process. */
 #include <fcntl.h>
@@ -18,6 +18,7 @@
 
 #include "incus/exec.h"
 #include "incus/instance.h"
+#include "test_image.h"
 #include "util/cleanup.h"
 
 #include "bench_util.h"
@@ -153,7 +154,7 @@ static int make_instance (struct incus_client *c, char *name, size_t len)
   snprintf (name, len, "coi-test-exec-bench-%ld", (long) getpid ());
   _cleanup_error_ coi_error_t err = NULL;
   _cleanup_json_ json_t *body = json_pack ("{s:s, s:{s:s, s:s}, s:b}", "name", name, "source",
-                                           "type", "image", "alias", "coi-ci-base", "start", 1);
+                                           "type", "image", "alias", coi_test_image (), "start", 1);
   if (body == NULL || incus_instance_create (c, body, &err) < 0)
     {
       fprintf (stderr, "create %s: %s\n", name, err ? err->msg : "out of memory");

@@ -12,6 +12,7 @@
 
 #include "incus/client.h"
 #include "incus/instance.h"
+#include "test_image.h"
 #include "util/buf.h"
 
 #include "bench_util.h"
@@ -114,7 +115,7 @@ static int cli_sequence (const char *image, const char *name)
 
 int main (int argc, char **argv)
 {
-  const char *image = argc > 1 ? argv[1] : "coi";
+  const char *image = argc > 1 ? argv[1] : coi_test_image ();
   int runs = argc > 2 ? atoi (argv[2]) : 5;
   if (runs < 1 || runs > 100)
     runs = 5;
@@ -124,7 +125,7 @@ int main (int argc, char **argv)
   if (incus_client_open (&cl, NULL, NULL, &err) < 0)
     return coi_error_report (&err, stderr);
   CURL *h = curl_easy_init ();
-  curl_easy_setopt (h, CURLOPT_UNIX_SOCKET_PATH, "/var/lib/incus/unix.socket");
+  curl_easy_setopt (h, CURLOPT_UNIX_SOCKET_PATH, incus_client_endpoint (cl)->unix_path);
   /* The order rotates each round so no variant always runs first. */
   for (int i = 0; i < runs; i++)
     for (int k = 0; k < 3; k++)

@@ -7,8 +7,8 @@
 set -u
 COI=$(realpath "$1")
 RUNS=${2:-5}
-IMAGE=${COI_BENCH_IMAGE:-coi}
-SOCK=/var/lib/incus/unix.socket
+IMAGE=${COI_TEST_IMAGE:-coi}
+SOCK=${INCUS_DIR:-/var/lib/incus}/unix.socket
 export COI_CONTAINER_PREFIX=coib-
 WS=$(mktemp -d /tmp/coi-bench-ws.XXXXXX)
 export HOME=$(mktemp -d /tmp/coi-bench-home.XXXXXX)
@@ -18,12 +18,14 @@ cd "$WS"
 ms () { echo $(( $(date +%s%N) / 1000000 )); }
 median () { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 q () { curl -s --unix-socket "$SOCK" -X "$1" "http://incus$2" ${3:+-d "$3"}; }
+# The bridge the default profile's NIC is on.
+BRIDGE=$(q GET /1.0/profiles/default | jq -r '[.metadata.devices // {} | .[] | select(.type == "nic") | .network // .parent][0] // "incusbr0"')
 wait_op () { local op; op=$(sed -n 's/.*"operation":"\([^"]*\)".*/\1/p'); [ -n "$op" ] && q GET "$op/wait?timeout=60" >/dev/null; }
 
 bare_run ()
 {
   local n=coib-bare-$1
-  q POST /1.0/instances "{\"name\":\"$n\",\"source\":{\"type\":\"image\",\"alias\":\"$IMAGE\"},\"config\":{\"raw.idmap\":\"uid $(id -u) 1000\\ngid $(id -g) 1000\"},\"devices\":{\"workspace\":{\"type\":\"disk\",\"source\":\"$WS\",\"path\":\"/workspace\"},\"eth0\":{\"type\":\"nic\",\"network\":\"incusbr0\",\"name\":\"eth0\",\"security.ipv4_filtering\":\"true\",\"security.mac_filtering\":\"true\",\"security.port_isolation\":\"true\"}}}" | wait_op
+  q POST /1.0/instances "{\"name\":\"$n\",\"source\":{\"type\":\"image\",\"alias\":\"$IMAGE\"},\"config\":{\"raw.idmap\":\"uid $(id -u) 1000\\ngid $(id -g) 1000\"},\"devices\":{\"workspace\":{\"type\":\"disk\",\"source\":\"$WS\",\"path\":\"/workspace\"},\"eth0\":{\"type\":\"nic\",\"network\":\"$BRIDGE\",\"name\":\"eth0\",\"security.ipv4_filtering\":\"true\",\"security.mac_filtering\":\"true\",\"security.port_isolation\":\"true\"}}}" | wait_op
   q PUT /1.0/instances/$n/state '{"action":"start"}' | wait_op
   [ "${2:-}" = ready ] && q POST /1.0/instances/$n/exec '{"command":["sh","-c","until ip -4 -o addr show dev eth0 2>/dev/null | grep -q \" inet \"; do sleep 0.02; done"],"wait-for-websocket":false,"interactive":false}' | wait_op
   q POST /1.0/instances/$n/exec '{"command":["true"],"wait-for-websocket":false,"interactive":false,"user":1000,"group":1000,"cwd":"/workspace"}' | wait_op

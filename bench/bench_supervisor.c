@@ -17,6 +17,7 @@
 #include "incus/instance.h"
 #include "monitor/guard_spec.h"
 #include "monitor/supervisor.h"
+#include "test_image.h"
 #include "util/cleanup.h"
 
 #define MAX_SESSIONS 64
@@ -73,7 +74,7 @@ int main (int argc, char **argv)
       return 2;
     }
   const char *coi = argv[1];
-  const char *image = argc > 2 ? argv[2] : "coi-ci-base";
+  const char *image = argc > 2 ? argv[2] : coi_test_image ();
   int n = argc > 3 ? atoi (argv[3]) : 10;
   int seconds = argc > 4 ? atoi (argv[4]) : 30;
   if (n < 1 || n > MAX_SESSIONS || seconds < 1)

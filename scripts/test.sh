@@ -1,10 +1,13 @@
 #!/bin/bash
 # test.sh: every test of coi, on this machine, from nothing.
 #
-# The set-up of coi-up.sh (packages, incusd, pool, bridge, the `coi` image),
-# then a normal build (build/) and an ASan+UBSan build (build-asan/), then
-# `meson test` in both.  The last line is "N passed, N failed" over both
-# builds; the exit status is non-zero when anything failed.
+# Installs what is missing, builds coi (build/) and an ASan+UBSan build
+# (build-asan/), then brings up a throwaway Incus server of its own (its own
+# INCUS_DIR, bridge and pool, empty at the start) and runs the README's
+# set-up (scripts/coi-up.sh --no-shell) against it: pool, bridge, the `coi`
+# image.  Every suite runs against that server; it is removed on every exit
+# path.  The last line is "N passed, N failed" over both builds; the exit
+# status is non-zero when anything failed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,16 +15,28 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/scripts/lib/common.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/setup.sh
 . "$ROOT/scripts/lib/setup.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/testserver.sh
+. "$ROOT/scripts/lib/testserver.sh"
 
 require_root "$@"
-setup_machine
+mkdir -p "$LOGDIR"
+setup_packages
+apt_install "${TEST_PKGS[@]}"
 build_coi build all
 build_coi build-asan all -Db_sanitize=address,undefined -Db_lundef=false
-build_image
 
-# The tests' containers come from the product's image (tests read
-# COI_TEST_IMAGE); it has everything the old coi-ci-base image had.
-export COI_TEST_IMAGE=${COI_TEST_IMAGE:-coi}
+# From here on, whatever happens, the throwaway server goes.
+trap 'testserver_down' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+testserver_up
+step "set-up against it (scripts/coi-up.sh --no-shell)"
+bash "$ROOT/scripts/coi-up.sh" --no-shell >"$LOGDIR/coi-up-test.log" 2>&1 \
+  || { tail -40 "$LOGDIR/coi-up-test.log" >&2; die "the README's set-up failed on an empty server (log $LOGDIR/coi-up-test.log)"; }
+ok "done (log $LOGDIR/coi-up-test.log)"
+
+# The one image every fixture, suite and benchmark takes.
+export COI_TEST_IMAGE=coi
 
 # Suites that are not tests of correctness stay out (benchmarks).
 run_tests() {

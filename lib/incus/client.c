@@ -416,3 +416,22 @@ int incus_call (struct incus_client *c, const char *method, const char *path, js
     }
   return 0;
 }
+
+int incus_list (struct incus_client *c, const char *path, json_t **list, coi_error_t *err)
+{
+  *list = NULL;
+  _cleanup_json_ json_t *meta = NULL;
+  if (incus_call (c, "GET", path, NULL, &meta, err) < 0)
+    return -1;
+  if (meta == NULL || json_is_null (meta))
+    {
+      json_decref (meta);
+      meta = json_array ();
+      if (meta == NULL)
+        return coi_error_errno (err, ENOMEM, "GET %s", path);
+    }
+  if (!json_is_array (meta))
+    return coi_error_make (err, 0, "server reply is not a list");
+  *list = steal_pointer (&meta);
+  return 0;
+}

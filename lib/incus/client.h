@@ -59,6 +59,11 @@ int incus_request (struct incus_client *c, const char *method, const char *path,
 int incus_call (struct incus_client *c, const char *method, const char *path, json_t *body,
                 json_t **metadata, coi_error_t *err);
 
+/* GET a collection as an array.  A server answers an empty collection with
+ * null as well as [] (one with no storage pool does): both are [].  Any
+ * other shape is an error ("server reply is not a list"). */
+int incus_list (struct incus_client *c, const char *path, json_t **list, coi_error_t *err);
+
 /* Start a request that returns an operation and hand the operation back
  * without waiting (exec needs its websocket secrets before it finishes). */
 int incus_call_async (struct incus_client *c, const char *method, const char *path,

@@ -347,6 +347,12 @@ int incus_files_list_json (struct incus_client *c, const char *inst, const char 
   if (!is_dir)
     return coi_error_make (err, ENOTDIR, "list %s in %s: not a directory", path, inst);
   json_t *meta = json_object_get (j, "metadata");
+  if (json_is_null (meta))
+    {
+      /* An empty directory's listing may be null. */
+      *names = json_array ();
+      return *names ? 0 : coi_error_errno (err, ENOMEM, "list %s in %s", path, inst);
+    }
   if (!json_is_array (meta))
     return coi_error_make (err, 0, "list %s in %s: server sent an unreadable listing", path, inst);
   *names = json_incref (meta);

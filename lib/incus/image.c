@@ -41,14 +41,8 @@ int incus_image_list (struct incus_client *c, int recursion, const char *filter,
       || asprintf (&path, "/1.0/images?recursion=%d%s%s", recursion, f ? "&filter=" : "",
                    f ? f : "") < 0)
     return coi_error_errno (err, ENOMEM, "list images");
-  if (incus_call (c, "GET", path, NULL, list, err) < 0)
+  if (incus_list (c, path, list, err) < 0)
     return coi_error_prefix (err, "list images");
-  if (!json_is_array (*list))
-    {
-      json_decref (*list);
-      *list = NULL;
-      return coi_error_make (err, 0, "list images: server sent no list");
-    }
   return 0;
 }
 
@@ -66,14 +60,8 @@ int incus_image_alias_get (struct incus_client *c, const char *alias, json_t **o
 
 int incus_image_alias_list (struct incus_client *c, json_t **list, coi_error_t *err)
 {
-  if (incus_call (c, "GET", "/1.0/images/aliases?recursion=1", NULL, list, err) < 0)
+  if (incus_list (c, "/1.0/images/aliases?recursion=1", list, err) < 0)
     return coi_error_prefix (err, "list image aliases");
-  if (!json_is_array (*list))
-    {
-      json_decref (*list);
-      *list = NULL;
-      return coi_error_make (err, 0, "list image aliases: server sent no list");
-    }
   return 0;
 }
 

@@ -163,14 +163,8 @@ int incus_instance_list (struct incus_client *c, int recursion, const char *filt
                  : asprintf (&p, "/1.0/instances?recursion=%d", recursion);
   if (r < 0 || (filter && f == NULL))
     return coi_error_errno (err, ENOMEM, "list instances");
-  if (incus_call (c, "GET", p, NULL, list, err) < 0)
+  if (incus_list (c, p, list, err) < 0)
     return coi_error_prefix (err, "list instances");
-  if (!json_is_array (*list))
-    {
-      json_decref (*list);
-      *list = NULL;
-      return coi_error_make (err, 0, "list instances: server reply is not a list");
-    }
   return 0;
 }
 

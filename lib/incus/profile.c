@@ -24,7 +24,7 @@ static char *profile_path (const char *name)
 
 int incus_profile_list (struct incus_client *c, json_t **list, coi_error_t *err)
 {
-  if (incus_call (c, "GET", "/1.0/profiles?recursion=1", NULL, list, err) < 0)
+  if (incus_list (c, "/1.0/profiles?recursion=1", list, err) < 0)
     return coi_error_prefix (err, "list profiles");
   return 0;
 }

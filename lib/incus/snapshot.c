@@ -47,14 +47,8 @@ int incus_snapshot_list (struct incus_client *c, const char *inst, json_t **list
   _cleanup_free_ char *p = snap_path (inst, NULL, "?recursion=1");
   if (p == NULL)
     return coi_error_errno (err, ENOMEM, "list snapshots of %s", inst);
-  if (incus_call (c, "GET", p, NULL, list, err) < 0)
+  if (incus_list (c, p, list, err) < 0)
     return coi_error_prefix (err, "list snapshots of %s", inst);
-  if (!json_is_array (*list))
-    {
-      json_decref (*list);
-      *list = NULL;
-      return coi_error_make (err, 0, "list snapshots of %s: server reply is not a list", inst);
-    }
   return 0;
 }
 

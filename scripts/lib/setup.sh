@@ -7,7 +7,14 @@
 SUITE=bookworm
 POOL_SIZE_GIB=${COI_POOL_SIZE_GIB:-20}
 LOGDIR=${COI_LOGDIR:-/var/log/coi}
-INCUSD_PID=/run/coi-incusd.pid
+# The server set up: the machine's own, or the one INCUS_DIR names (the
+# test command's throwaway server).  Its pid and log live beside it.  Read
+# when used: INCUS_DIR may be exported after this file is sourced.
+incus_var() { echo "${INCUS_DIR:-/var/lib/incus}"; }
+incusd_pidfile() { if [ -n "${INCUS_DIR:-}" ]; then echo "$INCUS_DIR/incusd.pid"; else echo /run/coi-incusd.pid; fi; }
+incusd_logfile() { if [ -n "${INCUS_DIR:-}" ]; then echo "$INCUS_DIR/incusd.log"; else echo "$LOGDIR/incusd.log"; fi; }
+# The bridge made when the server has none.
+bridge_name() { echo "${COI_BRIDGE:-incusbr0}"; }
 
 # What coi needs to build and run.  One package per line; add yours here
 # when you add a dependency to meson.build.
@@ -26,6 +33,8 @@ RUNTIME_PKGS=(
   # client certificates for the HTTPS remote test
   tmux openssl
 )
+# Only the test command needs these.
+TEST_PKGS=(shellcheck)
 
 setup_packages() {
   step "packages"
@@ -74,21 +83,21 @@ setup_subids() {
 }
 
 start_incusd() {
-  mkdir -p "$LOGDIR"
+  mkdir -p "$LOGDIR" "$(incus_var)"
   local grp=root
   getent group incus-admin >/dev/null && grp=incus-admin
   # Detached, with the limits and PATH of the packaged init script.
   ( ulimit -n 1048576 2>/dev/null || true; ulimit -u unlimited 2>/dev/null || true
     PATH=/usr/libexec/incus:$PATH exec setsid /usr/libexec/incus/incusd --group "$grp" \
-      --logfile "$LOGDIR/incusd.log" </dev/null >>"$LOGDIR/incusd.out" 2>&1 ) &
-  echo $! > "$INCUSD_PID"
+      --logfile "$(incusd_logfile)" </dev/null >>"$(incusd_logfile).out" 2>&1 ) &
+  echo $! > "$(incusd_pidfile)"
   for _ in $(seq 1 240); do
     incus_up && return 0
-    kill -0 "$(cat "$INCUSD_PID")" 2>/dev/null || break
+    kill -0 "$(cat "$(incusd_pidfile)")" 2>/dev/null || break
     sleep 0.5
   done
-  tail -20 "$LOGDIR/incusd.log" >&2 || true
-  die "incusd did not become ready (log: $LOGDIR/incusd.log)"
+  tail -20 "$(incusd_logfile)" >&2 || true
+  die "incusd did not become ready (log: $(incusd_logfile))"
 }
 
 # The pid of the running incusd, from the server itself.
@@ -96,7 +105,7 @@ incusd_pid() { api GET /1.0 | jq -r .environment.server_pid; }
 
 setup_incusd() {
   step "incusd"
-  if [ -d /run/systemd/system ]; then
+  if [ -d /run/systemd/system ] && [ -z "${INCUS_DIR:-}" ]; then
     # A systemd machine: the package's units own the daemon (a restart of
     # incus.service leaves running containers alone).
     if incus_up && [ "$SUBID_CHANGED" = 1 ]; then
@@ -120,7 +129,7 @@ setup_incusd() {
     return
   elif ! incus_up; then
     start_incusd
-    ok "started (pid $(incusd_pid), log $LOGDIR/incusd.log)"
+    ok "started (pid $(incusd_pid), log $(incusd_logfile))"
     return
   fi
   for _ in $(seq 1 120); do incus_up && break; sleep 0.5; done
@@ -156,9 +165,15 @@ free_subnet() {
   return 1
 }
 
-# Does a device of the default profile match the jq condition $1?
+# Does a device of the default profile match the jq condition $1?  An
+# error from Incus or jq is fatal, never a "no": this runs inside `if`,
+# where set -e does not apply.
 profile_has() {
-  api GET /1.0/profiles/default | jq -e ".devices | to_entries | any($1)" >/dev/null
+  local prof found
+  prof=$(api GET /1.0/profiles/default) || die "cannot read the default profile"
+  found=$(jq -r "(.devices // {}) | to_entries | any($1)" <<<"$prof") \
+    || die "cannot read the default profile's devices"
+  [ "$found" = true ]
 }
 
 # Add one device to the default profile (PATCH merges it with the others).
@@ -173,12 +188,16 @@ setup_network() {
     return
   fi
   local net
-  net=$(api GET '/1.0/networks?recursion=1' \
-    | jq -r '[.[] | select(.managed and .type == "bridge")] | (map(select(.name == "incusbr0")) + .)[0].name // empty')
+  local nets
+  nets=$(api GET '/1.0/networks?recursion=1') || die "cannot list networks"
+  # An empty server answers null, not [].
+  net=$(jq -r '[(. // [])[] | select(.managed and .type == "bridge")]
+    | (map(select(.name == $b)) + .)[0].name // empty' --arg b "$(bridge_name)" <<<"$nets") \
+    || die "cannot read the network list"
   if [ -z "$net" ]; then
     local subnet
     subnet=$(free_subnet) || die "no free 10.201.x.0/24 subnet for the bridge"
-    net=incusbr0
+    net=$(bridge_name)
     api POST /1.0/networks "$(jq -nc --arg n "$net" --arg a "$subnet.1/24" \
       '{name:$n, type:"bridge", config:{"ipv4.address":$a, "ipv4.nat":"true", "ipv6.address":"none"}}')" >/dev/null
     echo "    created bridge $net ($subnet.1/24)"
@@ -194,13 +213,16 @@ setup_pool() {
     return
   fi
   local pool
-  pool=$(api GET '/1.0/storage-pools?recursion=1' \
-    | jq -r '(map(select(.name == "default")) + .)[0].name // empty')
+  local pools
+  pools=$(api GET '/1.0/storage-pools?recursion=1') || die "cannot list storage pools"
+  # An empty server answers null, not [].
+  pool=$(jq -r '(. // []) | (map(select(.name == "default")) + .)[0].name // empty' <<<"$pools") \
+    || die "cannot read the storage pool list"
   if [ -z "$pool" ]; then
     pool=default
     # btrfs on a loop file: launch in 0.25 s where dir takes 5-6 s here.
     local free_gib size
-    free_gib=$(( $(df -k --output=avail /var/lib/incus | tail -1) / 1048576 ))
+    free_gib=$(( $(df -k --output=avail "$(incus_var)" | tail -1) / 1048576 ))
     size=$POOL_SIZE_GIB
     [ "$size" -gt $((free_gib / 2)) ] && size=$((free_gib / 2))
     if [ "$size" -ge 5 ] && api POST /1.0/storage-pools "$(jq -nc --arg s "${size}GiB" \

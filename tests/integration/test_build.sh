@@ -3,26 +3,32 @@
 # built; and its usage errors.  Usage: test_build.sh PATH/TO/coi
 set -uo pipefail
 coi=${1:?usage: test_build.sh PATH/TO/coi}
-sock=${INCUS_SOCKET:-/var/lib/incus/unix.socket}
+sock=${INCUS_SOCKET:-${INCUS_DIR:-/var/lib/incus}/unix.socket}
 fail=0
 check() {
   local name=$1; shift
   if "$@"; then echo "ok - $name"; else echo "not ok - $name"; fail=1; fi
 }
 # The images of coi builds (other tests add and remove their own meanwhile).
+# A failed request or an unreadable reply ends the test: "no image was
+# built" must never pass because both sides read as nothing.
 builds() {
-  curl -s --unix-socket "$sock" 'http://incus/1.0/images?recursion=1' \
-    | jq -c '[.metadata[] | select(any(.aliases[]; .name | test("^coi-[0-9]{8}-[0-9]{6}$"))) | .fingerprint] | sort'
+  local reply
+  reply=$(curl -sf --unix-socket "$sock" 'http://incus/1.0/images?recursion=1') \
+    || { echo "not ok - cannot list images" >&2; exit 1; }
+  jq -ec '[(.metadata // [])[] | select(any((.aliases // [])[]; .name | test("^coi-[0-9]{8}-[0-9]{6}$"))) | .fingerprint] | sort' <<<"$reply" \
+    || { echo "not ok - unreadable image list" >&2; exit 1; }
 }
 # shellcheck disable=SC2317 # called through check
 contains() { grep -q -- "$2" <<<"$1"; }
 
 if ! curl -sf --unix-socket "$sock" http://incus/1.0/images/aliases/coi >/dev/null; then
   # Without the image this would start a real build: scripts/test.sh makes it first.
-  echo "skip: image 'coi' does not exist (scripts/coi-up.sh or scripts/test.sh builds it)"
-  exit 77
+  echo "not ok - image 'coi' does not exist (scripts/coi-up.sh or scripts/test.sh builds it)"
+  exit 1
 fi
 before=$(builds)
+check "the server lists the coi build" [ "$before" != "[]" ]
 
 out=$("$coi" build 2>&1); rc=$?
 check "exit status 0 when the image exists" [ "$rc" = 0 ]

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "incus/instance.h"
+#include "test_image.h"
 #include "util/cleanup.h"
 
 /* Containers named after a test process that no longer exists are left over
@@ -51,9 +52,15 @@ int exec_fixture_setup (void **state)
       return -1;
     }
   delete_stale (f.c);
+  if (coi_test_image_check (f.c) < 0)
+    {
+      incus_client_free (f.c);
+      f.c = NULL;
+      return -1;
+    }
   snprintf (f.name, sizeof f.name, EXEC_TEST_PREFIX "%ld", (long) getpid ());
   _cleanup_json_ json_t *body = json_pack ("{s:s, s:{s:s, s:s}, s:b}", "name", f.name, "source",
-                                           "type", "image", "alias", EXEC_TEST_IMAGE, "start", 1);
+                                           "type", "image", "alias", coi_test_image (), "start", 1);
   if (body == NULL || incus_instance_create (f.c, body, &err) < 0)
     {
       fprintf (stderr, "cannot create %s: %s\n", f.name, exec_errmsg (&err));
@@ -69,6 +76,8 @@ int exec_fixture_teardown (void **state)
 {
   struct exec_fixture *f = *state;
   _cleanup_error_ coi_error_t err = NULL;
+  if (f == NULL || f->c == NULL)
+    return 0; /* the setup failed and said why */
   int r = incus_instance_force_delete (f->c, f->name, &err);
   if (r < 0)
     fprintf (stderr, "cannot delete %s: %s\n", f->name, exec_errmsg (&err));

@@ -1,4 +1,4 @@
-/* The container the exec tests run in: coi-test-exec-<pid> from coi-ci-base,
+/* The container the exec tests run in: coi-test-exec-<pid> from the test image,
  * made by the group setup and deleted by the group teardown.  Leftovers of
  * test processes that no longer exist are removed first. */
 #ifndef COI_TEST_EXEC_FIXTURE_H
@@ -7,7 +7,6 @@
 #include "incus/client.h"
 #include "util/error.h"
 
-#define EXEC_TEST_IMAGE "coi-ci-base"
 #define EXEC_TEST_PREFIX "coi-test-exec-"
 
 struct exec_fixture

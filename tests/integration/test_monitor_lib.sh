@@ -1,10 +1,10 @@
 # Shared fixture of the monitor tests (sourced): a tools container to copy
-# (python3, perl, curl, gcc, git over coi-ci-base), a network namespace
+# (python3, perl, curl, gcc, git over the test image), a network namespace
 # "internet" host at 198.51.100.144 and a fake metadata host at
 # 169.254.169.254 (both reached by /32 routes only), supervisors started
 # through the library API, and cleanup of everything named coi-test-mon-*.
 #
-# Needs: root, incusd, the image coi-ci-base, perl on the host.
+# Needs: root, incusd, the test image ($COI_TEST_IMAGE, else coi), perl on the host.
 # Usage in a test: . test_monitor_lib.sh; mon_start "$@"; ...
 
 MON_PREFIX=coi-test-mon-
@@ -15,7 +15,7 @@ MON_HOST_IP=198.51.100.1
 MON_LISTEN_IP=198.51.100.144
 MON_METADATA_IP=169.254.169.254
 MON_TOOLS=${MON_PREFIX}tools-$$
-MON_IMAGE=${COI_TEST_IMAGE:-coi-ci-base}
+MON_IMAGE=${COI_TEST_IMAGE:-coi}
 
 mon_log () { printf '# %s\n' "$*"; }
 

@@ -15,6 +15,7 @@
 #include "incus/exec.h"
 #include "incus/instance.h"
 #include "session/limits.h"
+#include "test_image.h"
 #include "util/cleanup.h"
 
 struct fixture
@@ -22,12 +23,6 @@ struct fixture
   struct incus_client *c;
   char name[64];
 };
-
-static const char *image (void)
-{
-  const char *i = getenv ("COI_TEST_IMAGE");
-  return i && *i ? i : "coi-ci-base";
-}
 
 static void set (struct coi_limits *l, const char *k, const char *v)
 {
@@ -59,7 +54,7 @@ static int setup (void **state)
   set (&l, "runtime.max_processes", "50");
   l.root_pool = strdup ("default");
   _cleanup_json_ json_t *body = json_pack ("{s:s, s:{s:s, s:s}, s:[s]}", "name", f.name, "source", "type", "image",
-                                           "alias", image (), "profiles", "default");
+                                           "alias", coi_test_image (), "profiles", "default");
   if (body == NULL || coi_limits_apply_to_body (&l, body, &err) < 0 || incus_instance_create (f.c, body, &err) < 0
       || incus_instance_set_state (f.c, f.name, "start", -1, false, &err) < 0)
     {

@@ -12,6 +12,7 @@
 
 #include "incus/instance.h"
 #include "incus/pathsafe.h"
+#include "test_image.h"
 #include "util/cleanup.h"
 
 static char prefix[96];
@@ -28,6 +29,11 @@ struct incus_client *ops_client (void)
   _cleanup_error_ coi_error_t err = NULL;
   if (incus_client_open (&c, NULL, NULL, &err) < 0)
     fail_msg ("open client: %s", ops_errmsg (&err));
+  if (coi_test_image_check (c) < 0)
+    {
+      incus_client_free (c);
+      fail_msg ("no test image");
+    }
   return c;
 }
 
@@ -36,7 +42,7 @@ void ops_launch (struct incus_client *c, const char *suffix, int start, char **n
   _cleanup_error_ coi_error_t err = NULL;
   assert_true (asprintf (name, "%s-%s", prefix, suffix) > 0);
   _cleanup_json_ json_t *body = json_pack ("{s:s, s:{s:s, s:s}, s:b}", "name", *name, "source",
-                                           "type", "image", "alias", OPS_IMAGE, "start", start);
+                                           "type", "image", "alias", coi_test_image (), "start", start);
   assert_non_null (body);
   OPS_OK (incus_instance_create (c, body, &err), &err);
 }
@@ -55,6 +61,8 @@ struct ops_state *ops_state_new (const char *run, const char *stopped, const cha
 
 void ops_state_free (struct ops_state *st)
 {
+  if (st == NULL)
+    return; /* the group setup failed and said why */
   incus_client_free (st->c);
   free (st->inst);
   free (st->inst2);

@@ -15,8 +15,6 @@
 #include "incus/client.h"
 #include "util/buf.h"
 
-#define OPS_IMAGE "coi-ci-base"
-
 static inline const char *ops_errmsg (coi_error_t *err)
 {
   return *err && (*err)->msg ? (*err)->msg : "?";
@@ -55,7 +53,7 @@ char *ops_path (const char *dir, const char *rel);
 
 /* Open a client to the local server (fails the test on error). */
 struct incus_client *ops_client (void);
-/* Create (and start, unless !start) "<prefix>-<suffix>" from OPS_IMAGE;
+/* Create (and start, unless !start) "<prefix>-<suffix>" from the test image;
  * *name receives the full name (caller frees). */
 void ops_launch (struct incus_client *c, const char *suffix, int start, char **name);
 

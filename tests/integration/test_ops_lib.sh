@@ -6,7 +6,7 @@ set -u
 COI=$(realpath "$1")
 . "$(dirname "$0")/../lib/tap.sh"
 
-IMAGE=${COI_TEST_IMAGE:-coi-ci-base}
+IMAGE=${COI_TEST_IMAGE:-coi}
 P="coi-test-ops-$OPS_KIND-$$-"
 TMPD=$(mktemp -d "/tmp/${P}XXXXXX")
 ERRF="$TMPD/.stderr"

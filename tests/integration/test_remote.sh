@@ -7,7 +7,8 @@ set -u
 COI=$(realpath "$1")
 . "$(dirname "$0")/../lib/tap.sh"
 IMAGE=${COI_TEST_IMAGE:-coi}
-SOCK=/var/lib/incus/unix.socket
+VAR=${INCUS_DIR:-/var/lib/incus}
+SOCK=$VAR/unix.socket
 PORT=18443
 NAME=coi-test-remote-$$
 api () { curl -s --unix-socket "$SOCK" -X "$1" "http://incus$2" ${3:+-d "$3"}; }
@@ -37,8 +38,8 @@ for d in good bad stranger; do
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:secp384r1 -nodes -days 1 \
     -subj "/CN=coi-test-$d" -keyout "$conf/$d/client.key" -out "$conf/$d/client.crt" 2>/dev/null
 done
-cp /var/lib/incus/server.crt "$conf/good/servercerts/t.crt"
-cp /var/lib/incus/server.crt "$conf/stranger/servercerts/t.crt"
+cp "$VAR/server.crt" "$conf/good/servercerts/t.crt"
+cp "$VAR/server.crt" "$conf/stranger/servercerts/t.crt"
 cp "$conf/bad/client.crt" "$conf/bad/servercerts/t.crt"   # not the server's certificate
 for d in good bad stranger; do
   printf 'default-remote: t\nremotes:\n  t:\n    addr: https://%s\n    protocol: incus\n    auth_type: tls\n' "$addr" > "$conf/$d/config.yml"

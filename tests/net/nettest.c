@@ -1,4 +1,5 @@
 #include "nettest.h"
+#include "test_image.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -213,16 +214,9 @@ int nt_up (void)
       fprintf (stderr, "incus: %s\n", err->msg);
       return -1;
     }
-  /* The CI image when this machine has it, else the product image. */
-  F.image = getenv ("NETTEST_IMAGE");
-  if (F.image == NULL)
-    {
-      _cleanup_json_ json_t *alias = NULL;
-      _cleanup_error_ coi_error_t e2 = NULL;
-      F.image = incus_call (F.c, "GET", "/1.0/images/aliases/" NT_IMAGE, NULL, &alias, &e2) == 0
-                    ? NT_IMAGE
-                    : "coi";
-    }
+  F.image = coi_test_image ();
+  if (coi_test_image_check (F.c) < 0)
+    return -1;
   remove_leftover_containers ();
   remove_plumbing ();
   strcpy (F.dir, "/tmp/coi-nettest-XXXXXX");

@@ -21,7 +21,6 @@
 #define NT_BRIDGE_GW "10.201.77.1"
 #define NT_HOST_PORT 18080
 #define NT_UDP_PORT 9999
-#define NT_IMAGE "coi-ci-base"
 
 struct nt_ctr
 {
