@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "session/metadata.h"
-#include "session/naming.h"
+#include "util/names.h"
+#include "util/statedir.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 

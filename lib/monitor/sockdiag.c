@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 
 void coi_socktab_free (struct coi_socktab *t)
 {
@@ -29,6 +31,9 @@ const struct coi_sock *coi_socktab_find (const struct coi_socktab *t, unsigned l
   return NULL;
 }
 
+/* A socket keeps the network namespace it was made in: a child enters the
+ * container's, makes it and hands it back, so this process never leaves
+ * its own (a failed return would point every later socket the wrong way). */
 int coi_sockdiag_open (pid_t pid, int *out, coi_error_t *err)
 {
   char path[64];
@@ -36,22 +41,33 @@ int coi_sockdiag_open (pid_t pid, int *out, coi_error_t *err)
   _cleanup_close_ int target = open (path, O_RDONLY | O_CLOEXEC);
   if (target < 0)
     return coi_error_errno (err, errno, "open network namespace of pid %d", (int) pid);
-  _cleanup_close_ int self = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (self < 0)
-    return coi_error_errno (err, errno, "open own network namespace");
-  if (setns (target, CLONE_NEWNET) < 0)
-    return coi_error_errno (err, errno, "enter network namespace of pid %d", (int) pid);
-  int fd = socket (AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  int saved = errno;
-  if (setns (self, CLONE_NEWNET) < 0)
+  int sv[2];
+  if (socketpair (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return coi_error_errno (err, errno, "open sock_diag socket");
+  _cleanup_close_ int mine = sv[0];
+  _cleanup_close_ int theirs = sv[1];
+  pid_t child = fork ();
+  if (child < 0)
+    return coi_error_errno (err, errno, "open sock_diag socket");
+  if (child == 0)
     {
-      /* Staying in the container's netns would point every later socket the
-       * wrong way: there is no safe way to continue. */
-      fprintf (stderr, "coi: cannot return to the host network namespace: %s\n", strerror (errno));
-      abort ();
+      int e = 0;
+      int fd = -1;
+      if (setns (target, CLONE_NEWNET) < 0)
+        e = errno;
+      else if ((fd = socket (AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) < 0)
+        e = errno;
+      _exit (coi_fd_send (theirs, fd, &e, sizeof e) < 0 ? 1 : 0);
     }
+  int e = EPROTO, fd = -1;
+  long n = coi_fd_recv (mine, &fd, &e, sizeof e);
+  int saved = errno;
+  while (waitpid (child, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (n != (long) sizeof e)
+    return coi_error_errno (err, n < 0 ? saved : EPROTO, "open sock_diag socket in pid %d's namespace", (int) pid);
   if (fd < 0)
-    return coi_error_errno (err, saved, "open sock_diag socket");
+    return coi_error_errno (err, e ? e : EPROTO, "open sock_diag socket in pid %d's namespace", (int) pid);
   *out = fd;
   return 0;
 }

@@ -11,6 +11,7 @@
 #include "monitor/fanwatch.h"
 #include "monitor/supervisor_private.h"
 #include "util/cleanup.h"
+#include "util/sink.h"
 
 /* Events lost to a full queue: sweep soon instead of waiting a second. */
 static void sweep_soon (struct sup *s)
@@ -52,7 +53,7 @@ void sup_on_cnproc (struct sup *s)
 {
   bool lost = false;
   if (coi_cnproc_read (s->cn_fd, on_pev, s, &lost) < 0)
-    fprintf (stderr, "coi: proc connector: %s\n", strerror (errno));
+    coi_warn (s->sink, "proc connector: %s", strerror (errno));
   if (lost)
     sweep_soon (s);
 }
@@ -86,7 +87,7 @@ void sup_on_conntrack (struct sup *s)
 {
   bool lost = false;
   if (coi_ctevents_read (s->ct_fd, on_flow, s, &lost) < 0)
-    fprintf (stderr, "coi: conntrack events: %s\n", strerror (errno));
+    coi_warn (s->sink, "conntrack events: %s", strerror (errno));
   if (lost)
     sweep_soon (s);
 }
@@ -172,5 +173,5 @@ static void on_file (const struct coi_fan_event *e, void *data)
 void sup_on_fanotify (struct sup *s)
 {
   if (coi_fanwatch_read (s->fan_fd, on_file, s) < 0)
-    fprintf (stderr, "coi: fanotify: %s\n", strerror (errno));
+    coi_warn (s->sink, "fanotify: %s", strerror (errno));
 }

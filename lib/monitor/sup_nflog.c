@@ -10,6 +10,7 @@
 #include "monitor/supervisor_private.h"
 #include "netpolicy/nflog.h"
 #include "util/cleanup.h"
+#include "util/sink.h"
 #include "util/clock.h"
 
 /* A scan over many hosts is one story: at most this many findings a minute
@@ -28,7 +29,7 @@ void sup_nflog_open (struct sup *s)
   int log_fd = -1;
   if (g->log_path && coi_netlog_open_fd (g->log_path, &log_fd, &err) < 0)
     {
-      fprintf (stderr, "coi: %s\n", err->msg);
+      coi_warn (s->sink, "%s", err->msg);
       coi_error_release (&err);
     }
   coi_netlog_init (&s->netlog, log_fd, g->container);
@@ -93,7 +94,7 @@ static void on_blocked (const struct coi_nflog_event *ev, void *data)
     return;
   if (coi_netlog_blocked (&s->netlog, ev, (uint64_t) coi_now_ms ()) < 0 && !s->netlog_failed)
     {
-      fprintf (stderr, "coi: network log: %s\n", strerror (errno));
+      coi_warn (s->sink, "network log: %s", strerror (errno));
       s->netlog_failed = true;
     }
   if (s->done)
@@ -107,16 +108,16 @@ void sup_on_nflog (struct sup *s)
 {
   bool lost = false;
   if (coi_nflog_read (s->nf_fd, on_blocked, s, &lost) < 0)
-    fprintf (stderr, "coi: firewall log: %s\n", strerror (errno));
+    coi_warn (s->sink, "firewall log: %s", strerror (errno));
   if (lost)
-    fprintf (stderr, "coi: firewall log: the kernel dropped messages (queue full)\n");
+    coi_warn (s->sink, "firewall log: the kernel dropped messages (queue full)");
 }
 
 void sup_nflog_flush (struct sup *s, bool all)
 {
   if (coi_netlog_flush (&s->netlog, (uint64_t) coi_now_ms (), all) < 0 && !s->netlog_failed)
     {
-      fprintf (stderr, "coi: network log: %s\n", strerror (errno));
+      coi_warn (s->sink, "network log: %s", strerror (errno));
       s->netlog_failed = true;
     }
 }

@@ -14,6 +14,7 @@
 #include "monitor/alerts.h"
 #include "monitor/supervisor_private.h"
 #include "util/cleanup.h"
+#include "util/sink.h"
 #include "util/clock.h"
 
 void sup_now (struct timespec *ts)
@@ -49,21 +50,6 @@ json_t *sup_process_evidence (const struct coi_proc *p, const char *cmdline)
                     "exe", exe, "host_uid", (json_int_t) p->uid, "command", cmd, "age_ms", (json_int_t) age_ms);
 }
 
-static void log_line (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-static void log_line (const char *fmt, ...)
-{
-  char ts[32];
-  struct timespec now;
-  clock_gettime (CLOCK_REALTIME, &now);
-  coi_iso8601_ms (ts, &now);
-  va_list ap;
-  va_start (ap, fmt);
-  fprintf (stderr, "%s ", ts);
-  vfprintf (stderr, fmt, ap);
-  fputc ('\n', stderr);
-  va_end (ap);
-}
-
 static void alert (struct sup *s, const struct coi_threat *t, const char *action)
 {
   char line[600];
@@ -78,7 +64,7 @@ static void alert (struct sup *s, const struct coi_threat *t, const char *action
             strcmp (action, "paused") == 0 ? " " : "", strcmp (action, "paused") == 0 ? s->spec->container : "");
   _cleanup_error_ coi_error_t err = NULL;
   if (coi_alerts_append (s->alerts_path, line, &err) < 0)
-    log_line ("alert not delivered: %s", err->msg);
+    coi_warn (s->sink, "alert not delivered: %s", err->msg);
 }
 
 void sup_lifecycle (struct sup *s, const char *event, json_t *details)
@@ -88,9 +74,9 @@ void sup_lifecycle (struct sup *s, const char *event, json_t *details)
     json_object_set (f, "details", details);
   _cleanup_error_ coi_error_t err = NULL;
   if (f == NULL || coi_audit_append (&s->audit, COI_AUDIT_SESSION, f, true, &err) < 0)
-    log_line ("audit: cannot record %s: %s", event, err ? err->msg : "out of memory");
+    coi_warn (s->sink, "audit: cannot record %s: %s", event, err ? err->msg : "out of memory");
   _cleanup_free_ char *d = details ? json_dumps (details, JSON_COMPACT) : NULL;
-  log_line ("%s %s", event, d ? d : "");
+  coi_info (s->sink, "%s %s", event, d ? d : "");
 }
 
 void sup_fast_timer (struct sup *s, bool on)
@@ -117,9 +103,9 @@ static void record (struct sup *s, struct coi_threat *t, enum coi_action a, cons
     json_object_set_new (f, "repeats_suppressed", json_integer (suppressed));
   _cleanup_error_ coi_error_t aerr = NULL;
   if (f == NULL || coi_audit_append (&s->audit, COI_AUDIT_THREAT, f, true, &aerr) < 0)
-    log_line ("audit: cannot record threat %s: %s", t->title, aerr ? aerr->msg : "out of memory");
+    coi_warn (s->sink, "audit: cannot record threat %s: %s", t->title, aerr ? aerr->msg : "out of memory");
   _cleanup_free_ char *ev = json_dumps (t->evidence, JSON_COMPACT);
-  log_line ("threat %s %s: %s -> %s %s", coi_level_name (t->level), t->rule, t->title, act, ev ? ev : "");
+  coi_notify (s->sink, COI_NOTICE_ALERT, "threat %s %s: %s -> %s %s", coi_level_name (t->level), t->rule, t->title, act, ev ? ev : "");
   bool repeat = a == COI_ACTION_ALREADY_PAUSED || a == COI_ACTION_ALREADY_KILLED;
   if (t->level >= COI_LEVEL_WARNING && !repeat)
     alert (s, t, act);

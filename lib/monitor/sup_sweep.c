@@ -12,6 +12,7 @@
 #include "monitor/fanwatch.h"
 #include "monitor/supervisor_private.h"
 #include "util/cleanup.h"
+#include "util/sink.h"
 
 bool sup_in_container (struct sup *s, pid_t pid)
 {
@@ -28,7 +29,7 @@ static void refresh_socks (struct sup *s, bool force)
     return;
   _cleanup_error_ coi_error_t err = NULL;
   if (coi_sockdiag_dump (s->diag_fd, COI_SOCK_CONNECTED, &s->socks, &err) < 0)
-    fprintf (stderr, "coi: %s\n", err->msg);
+    coi_warn (s->sink, "%s", err->msg);
   s->socks_sweep = s->sweeps;
 }
 
@@ -364,7 +365,7 @@ static void write_sample (struct sup *s, const struct coi_cgroup_stats *cs, uint
   _cleanup_json_ json_t *f = json_pack ("{s:O}", "resources", res);
   _cleanup_error_ coi_error_t err = NULL;
   if (f == NULL || coi_audit_append (&s->audit, COI_AUDIT_SAMPLE, f, false, &err) < 0)
-    fprintf (stderr, "coi: audit sample: %s\n", err ? err->msg : "out of memory");
+    coi_warn (s->sink, "audit sample: %s", err ? err->msg : "out of memory");
 }
 
 static void check_rates (struct sup *s)
@@ -420,7 +421,7 @@ void sup_sweep (struct sup *s)
     {
       _cleanup_error_ coi_error_t err = NULL;
       if (sup_refresh_status (s, &err) < 0)
-        fprintf (stderr, "coi: %s\n", err->msg);
+        coi_warn (s->sink, "%s", err->msg);
     }
   /* A frozen container is still looked at (its /proc reads fine): a paused
    * reverse shell must still be killed. */

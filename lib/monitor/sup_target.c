@@ -14,8 +14,8 @@
 #include "incus/instance.h"
 #include "monitor/fanwatch.h"
 #include "monitor/supervisor_private.h"
-#include "session/end.h"
 #include "util/cleanup.h"
+#include "util/sink.h"
 
 const char *coi_end_reason_name (enum coi_end_reason r)
 {
@@ -31,21 +31,6 @@ const char *coi_end_reason_name (enum coi_end_reason r)
       return "max_duration";
     }
   return "unknown";
-}
-
-int coi_supervisor_default_end (struct incus_client *c, const struct coi_guard_spec *spec,
-                                enum coi_end_reason why, void *data, coi_error_t *err)
-{
-  (void) data;
-  if (why == COI_END_GONE)
-    {
-      coi_container_forget (spec->container);
-      return 0;
-    }
-  /* A persistent container is kept, stopped, with its evidence. */
-  if (!spec->ephemeral)
-    return 0;
-  return coi_container_end (c, spec->container, 0, err);
 }
 
 /* The default route's gateway of the container, from its netns' routing table. */
@@ -68,7 +53,7 @@ static void epoll_watch (struct sup *s, int fd)
 {
   struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
   if (fd >= 0 && epoll_ctl (s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-    fprintf (stderr, "coi: epoll add: %s\n", strerror (errno));
+    coi_warn (s->sink, "epoll add: %s", strerror (errno));
 }
 
 void sup_disarm (struct sup *s)
@@ -296,9 +281,10 @@ void sup_end (struct sup *s, enum coi_end_reason why)
   _cleanup_json_ json_t *d = json_pack ("{s:s, s:b}", "reason", coi_end_reason_name (why), "ephemeral",
                                         s->spec->ephemeral);
   sup_lifecycle (s, "stop", d);
-  coi_session_end_fn fn = s->hooks && s->hooks->end ? s->hooks->end : coi_supervisor_default_end;
+  if (s->hooks == NULL || s->hooks->end == NULL)
+    return; /* the caller ends nothing: a test's supervisor, say */
   _cleanup_error_ coi_error_t err = NULL;
-  int r = fn (s->client, s->spec, why, s->hooks ? s->hooks->data : NULL, &err);
+  int r = s->hooks->end (s->client, s->spec, why, s->hooks->data, &err);
   _cleanup_json_ json_t *c = json_pack ("{s:s, s:s?}", "result", r < 0 ? "failed" : "done", "error",
                                         r < 0 && err ? err->msg : NULL);
   sup_lifecycle (s, "cleanup", c);

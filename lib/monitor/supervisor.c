@@ -21,6 +21,7 @@
 #include "monitor/paths.h"
 #include "monitor/supervisor_private.h"
 #include "util/cleanup.h"
+#include "util/sink.h"
 
 static void ready (int *fd, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 static void ready (int *fd, const char *fmt, ...)
@@ -82,7 +83,7 @@ static void watch (struct sup *s, int fd)
 {
   struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
   if (fd >= 0 && epoll_ctl (s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-    fprintf (stderr, "coi: epoll add: %s\n", strerror (errno));
+    coi_warn (s->sink, "epoll add: %s", strerror (errno));
 }
 
 static int periodic (long ms)
@@ -109,7 +110,7 @@ static void arm_deadline (struct sup *s)
       it.it_value.tv_sec = start + s->spec->max_duration_sec;
     }
   if (s->deadline_tfd >= 0 && timerfd_settime (s->deadline_tfd, TFD_TIMER_ABSTIME, &it, NULL) < 0)
-    fprintf (stderr, "coi: deadline timer: %s\n", strerror (errno));
+    coi_warn (s->sink, "deadline timer: %s", strerror (errno));
 }
 
 static void open_kernel_monitors (struct sup *s)
@@ -132,18 +133,18 @@ static void open_kernel_monitors (struct sup *s)
     s->fork_events = !exec_only;
   else
     {
-      fprintf (stderr, "coi: %s (falling back to the 1 s sweep)\n", err->msg);
+      coi_warn (s->sink, "%s (falling back to the 1 s sweep)", err->msg);
       s->degraded = "no proc connector: processes are seen by the 1 s sweep only";
       coi_error_release (&err);
     }
   if (coi_ctevents_open (&s->ct_fd, &err) < 0)
     {
-      fprintf (stderr, "coi: %s\n", err->msg);
+      coi_warn (s->sink, "%s", err->msg);
       coi_error_release (&err);
     }
   if (coi_fanwatch_open (&s->fan_fd, &err) < 0)
     {
-      fprintf (stderr, "coi: %s\n", err->msg);
+      coi_warn (s->sink, "%s", err->msg);
       coi_error_release (&err);
     }
   watch (s, s->cn_fd);
@@ -167,7 +168,7 @@ static void reload_spec (struct sup *s)
   _cleanup_error_ coi_error_t err = NULL;
   if (coi_guard_spec_load (s->spec_path, &fresh, &err) < 0 || strcmp (fresh.container, s->spec->container) != 0)
     {
-      fprintf (stderr, "coi: reload: %s\n", err ? err->msg : "the spec names another container");
+      coi_warn (s->sink, "reload: %s", err ? err->msg : "the spec names another container");
       return;
     }
   /* Keep the identity; take the thresholds, limits and time limit. */
@@ -194,7 +195,7 @@ static void on_signal (struct sup *s)
         {
           _cleanup_error_ coi_error_t err = NULL;
           if (sup_refresh_status (s, &err) < 0)
-            fprintf (stderr, "coi: %s\n", err->msg);
+            coi_warn (s->sink, "%s", err->msg);
         }
       else
         {
@@ -245,13 +246,13 @@ static void dispatch (struct sup *s, int fd)
   else if (fd == s->pidfd)
     {
       /* init exited: stopped, restarting or deleted; Incus knows which. */
-      fprintf (stderr, "coi: init %d of %s exited\n", (int) s->init_pid, s->spec->container);
+      coi_warn (s->sink, "init %d of %s exited", (int) s->init_pid, s->spec->container);
       close (s->pidfd);
       s->pidfd = -1;
       s->init_pid = 0;
       _cleanup_error_ coi_error_t err = NULL;
       if (sup_refresh_status (s, &err) < 0)
-        fprintf (stderr, "coi: %s\n", err->msg);
+        coi_warn (s->sink, "%s", err->msg);
     }
 }
 
@@ -315,7 +316,7 @@ static int setup (struct sup *s, coi_error_t *err)
   if (coi_audit_dir (&audit_dir, err) < 0
       || coi_audit_prune (audit_dir, g->monitoring.audit_log_retention_days, time (NULL), &removed, err) < 0)
     {
-      fprintf (stderr, "coi: %s\n", (*err)->msg);
+      coi_warn (s->sink, "%s", (*err)->msg);
       coi_error_release (err);
     }
   if (incus_client_open (&s->client, g->remote, g->project, err) < 0)
@@ -410,6 +411,7 @@ int coi_supervisor_main (const char *spec_path, int ready_fd, int nflog_fd,
   s.netlog.fd = -1;
   s.spec = &spec;
   s.hooks = hooks;
+  s.sink = hooks ? hooks->sink : NULL;
   s.nf_fd = steal_fd (&inherited);
   s.spec_path = strdup (spec_path);
   if (s.spec_path == NULL || setup (&s, err) < 0)

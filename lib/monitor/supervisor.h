@@ -12,6 +12,7 @@
 #include "incus/client.h"
 #include "monitor/guard_spec.h"
 #include "util/error.h"
+#include "util/sink.h"
 
 /* ---- For the launcher ---- */
 
@@ -44,20 +45,18 @@ enum coi_end_reason
 
 const char *coi_end_reason_name (enum coi_end_reason r);
 
-/* Called once when the session ends.  The default deletes an ephemeral
- * container and forgets its host state (network rules); the session code
- * may plug in its own through coi_supervisor_hooks. */
+/* Called once when the session ends: what ending means (saving state,
+ * deleting an ephemeral container, forgetting host state) is the session
+ * code's, which passes it in coi_supervisor_hooks. */
 typedef int (*coi_session_end_fn) (struct incus_client *c, const struct coi_guard_spec *spec,
                                    enum coi_end_reason why, void *data, coi_error_t *err);
 
 struct coi_supervisor_hooks
 {
-  coi_session_end_fn end; /* NULL: coi_supervisor_default_end */
+  coi_session_end_fn end; /* NULL: the supervisor ends nothing itself */
   void *data;
+  const struct coi_sink *sink; /* its log lines (NULL: none) */
 };
-
-int coi_supervisor_default_end (struct incus_client *c, const struct coi_guard_spec *spec,
-                                enum coi_end_reason why, void *data, coi_error_t *err);
 
 /* The body of `coi __supervise`: lock, arm, loop until the session ends.
  * ready_fd (-1: none) receives "OK <pid>\n", "BUSY <pid>\n" or "ERR <msg>\n"

@@ -56,6 +56,7 @@ struct sup
 {
   struct coi_guard_spec *spec;
   const struct coi_supervisor_hooks *hooks;
+  const struct coi_sink *sink; /* the supervisor's log */
   struct incus_client *client;
   struct coi_audit audit;
   char *spec_path;

@@ -110,10 +110,10 @@ int coi_agent_running (struct incus_client *c, const char *container,
   return code == 0;
 }
 
-int coi_agent_start (struct incus_client *c, const char *container,
-                     const struct coi_agent_user *u, const char *const *argv,
-                     const char *const *base_env, const char *const *user_env, coi_error_t *err)
+int coi_agent_start (struct incus_client *c, const struct coi_agent_call *a, coi_error_t *err)
 {
+  const char *container = a->container;
+  const struct coi_agent_user *u = a->user;
   _cleanup_free_ char *sess = NULL;
   if (coi_tmux_session_name (container, &sess, err) < 0)
     return -1;
@@ -124,9 +124,9 @@ int coi_agent_start (struct incus_client *c, const char *container,
     return 0;
 
   char envfile[128];
-  if (push_env_file (c, container, u, user_env, envfile, err) < 0)
+  if (push_env_file (c, container, u, a->user_env, envfile, err) < 0)
     return -1;
-  _cleanup_free_ const char **inner = wrap (agent_script, envfile, argv);
+  _cleanup_free_ const char **inner = wrap (agent_script, envfile, a->argv);
   if (inner == NULL)
     return coi_error_errno (err, ENOMEM, "start agent");
   size_t n = 0;
@@ -140,7 +140,7 @@ int coi_agent_start (struct incus_client *c, const char *container,
     return coi_error_errno (err, ENOMEM, "start agent");
   memcpy (full, head, sizeof head);
   memcpy (full + nh, inner, n * sizeof (char *));
-  struct incus_exec_opts o = as_user (u, full, base_env);
+  struct incus_exec_opts o = as_user (u, full, a->base_env);
   _cleanup_buf_ struct buf out = { .limit = 65536 };
   _cleanup_buf_ struct buf errb = { .limit = 65536 };
   int code = -1;
@@ -171,23 +171,24 @@ static const char **with_net_up (const struct coi_net_up *net, const struct coi_
   return v;
 }
 
-int coi_agent_exec (struct incus_client *c, const char *container, const struct coi_agent_user *u,
-                    const char *const *argv, const char *const *base_env,
-                    const char *const *user_env, const struct coi_net_up *net,
+int coi_agent_exec (struct incus_client *c, const struct coi_agent_call *a,
                     const struct incus_exec_opts *io, int *exit_code, coi_error_t *err)
 {
+  const char *container = a->container;
+  const struct coi_agent_user *u = a->user;
+  const struct coi_net_up *net = a->net;
   long long begin = coi_now_ms ();
   char envfile[128];
-  if (push_env_file (c, container, u, user_env, envfile, err) < 0)
+  if (push_env_file (c, container, u, a->user_env, envfile, err) < 0)
     return -1;
-  _cleanup_free_ const char **inner = wrap (exec_script, envfile, argv);
+  _cleanup_free_ const char **inner = wrap (exec_script, envfile, a->argv);
   if (inner == NULL)
     return coi_error_errno (err, ENOMEM, "run in %s", container);
   char ids[2][16];
   _cleanup_free_ const char **outer = net ? with_net_up (net, u, inner, ids) : NULL;
   if (net && outer == NULL)
     return coi_error_errno (err, ENOMEM, "run in %s", container);
-  struct incus_exec_opts o = as_user (u, net ? outer : inner, base_env);
+  struct incus_exec_opts o = as_user (u, net ? outer : inner, a->base_env);
   if (net)
     o.uid = o.gid = 0;
   o.interactive = io->interactive;
@@ -211,43 +212,43 @@ int coi_agent_exec (struct incus_client *c, const char *container, const struct 
     }
 }
 
-int coi_agent_attach (struct incus_client *c, const char *container,
-                      const struct coi_agent_user *u, const char *const *env, bool bash,
-                      const sigset_t *stop, int *stopped_by, int *exit_code, coi_error_t *err)
+int coi_agent_attach (struct incus_client *c, const struct coi_agent_call *a, bool bash,
+                      int *exit_code, coi_error_t *err)
 {
+  const char *container = a->container;
   _cleanup_free_ char *sess = NULL;
   if (coi_tmux_session_name (container, &sess, err) < 0)
     return -1;
   const char *tmux_argv[] = { "tmux", "attach-session", "-t", sess, NULL };
   const char *bash_argv[] = { "bash", "-l", NULL };
-  struct incus_exec_opts o = as_user (u, bash ? bash_argv : tmux_argv, env);
+  struct incus_exec_opts o = as_user (a->user, bash ? bash_argv : tmux_argv, a->base_env);
   o.interactive = isatty (STDIN_FILENO) && isatty (STDOUT_FILENO);
   o.stdin_fd = STDIN_FILENO;
   o.stdout_fd = STDOUT_FILENO;
   o.stderr_fd = STDERR_FILENO;
-  o.stop_signals = stop;
-  o.stopped_by = stopped_by;
+  o.stop_signals = a->stop;
+  o.stopped_by = a->stopped_by;
   /* The supervisor has no terminal: its alerts show up here. */
   _cleanup_attach_alerts_ struct coi_attach_alerts alerts;
-  coi_attach_alerts_hook (&alerts, container, &o);
+  coi_attach_alerts_hook (&alerts, container, &o, a->sink);
   if (incus_exec (c, container, &o, exit_code, err) < 0)
     return coi_error_prefix (err, "attach to %s", container);
   return 0;
 }
 
-int coi_agent_run_direct (struct incus_client *c, const char *container,
-                          const struct coi_agent_user *u, const char *const *argv,
-                          const char *const *base_env, const char *const *user_env,
-                          const sigset_t *stop, int *stopped_by, int *exit_code, coi_error_t *err)
+int coi_agent_run_direct (struct incus_client *c, const struct coi_agent_call *a, int *exit_code,
+                          coi_error_t *err)
 {
   struct incus_exec_opts io = INCUS_EXEC_OPTS_INIT;
   io.interactive = isatty (STDIN_FILENO) && isatty (STDOUT_FILENO);
   io.stdin_fd = STDIN_FILENO;
   io.stdout_fd = STDOUT_FILENO;
   io.stderr_fd = STDERR_FILENO;
-  io.stop_signals = stop;
-  io.stopped_by = stopped_by;
-  if (coi_agent_exec (c, container, u, argv, base_env, user_env, NULL, &io, exit_code, err) < 0)
-    return coi_error_prefix (err, "run agent in %s", container);
+  io.stop_signals = a->stop;
+  io.stopped_by = a->stopped_by;
+  struct coi_agent_call direct = *a;
+  direct.net = NULL;
+  if (coi_agent_exec (c, &direct, &io, exit_code, err) < 0)
+    return coi_error_prefix (err, "run agent in %s", a->container);
   return 0;
 }

@@ -26,7 +26,7 @@ static int on_alerts (int fd, void *data, coi_error_t *err)
 }
 
 void coi_attach_alerts_hook (struct coi_attach_alerts *a, const char *container,
-                             struct incus_exec_opts *o)
+                             struct incus_exec_opts *o, const struct coi_sink *sink)
 {
   memset (a, 0, sizeof *a);
   a->tail.fd = a->tail.watch_fd = -1;
@@ -38,7 +38,7 @@ void coi_attach_alerts_hook (struct coi_attach_alerts *a, const char *container,
   _cleanup_error_ coi_error_t err = NULL;
   if (coi_alerts_tail_open (container, &a->tail, &err) < 0)
     {
-      fprintf (stderr, "coi: monitoring alerts will not be shown here: %s\n", err->msg);
+      coi_warn (sink, "monitoring alerts will not be shown here: %s", err->msg);
       return;
     }
   a->on = true;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "incus/exec.h"
+#include "util/sink.h"
 #include "monitor/alerts.h"
 
 struct coi_attach_alerts
@@ -23,7 +24,7 @@ struct coi_attach_alerts
  * without one nothing is hooked (and no file is made).  A tail that cannot
  * be opened is said once on stderr and the attach goes on without it. */
 void coi_attach_alerts_hook (struct coi_attach_alerts *a, const char *container,
-                             struct incus_exec_opts *o);
+                             struct incus_exec_opts *o, const struct coi_sink *sink);
 void coi_attach_alerts_release (struct coi_attach_alerts *a);
 
 static inline void cleanup_attach_alertsp (struct coi_attach_alerts *a)

@@ -144,7 +144,7 @@ static void log_applied (struct coi_session_guards *g, const char *container)
   if (coi_netlog_append (g->net_log, container, "applied mode=%s address=%s log_group=%u",
                          coi_net_mode_name (g->net->mode), coi_ipv4_str (t->addr, addr), t->log_group)
       < 0)
-    fprintf (stderr, "coi: warning: cannot write the network log %s\n", g->net_log);
+    coi_warn (g->sink, "cannot write the network log %s", g->net_log);
 }
 
 /* Bound here, before the first packet, the group keeps every reject in its

@@ -22,6 +22,7 @@ struct coi_session_guards
      unread until the supervisor takes it over (coi_guards_take_nflog). */
   bool has_nflog;
   int nflog_fd;
+  const struct coi_sink *sink; /* notices (NULL: none) */
 };
 
 int coi_guards_from_config (struct coi_session_guards *g, struct incus_client *c,

@@ -61,11 +61,9 @@ static void note (const struct coi_session_opts *o, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 static void note (const struct coi_session_opts *o, const char *fmt, ...)
 {
-  if (o->quiet)
-    return;
   va_list ap;
   va_start (ap, fmt);
-  vfprintf (stderr, fmt, ap);
+  coi_vnotify (o->sink, COI_NOTICE_INFO, fmt, ap);
   va_end (ap);
 }
 
@@ -80,13 +78,13 @@ static int resolve_resume (const struct coi_session_opts *o, struct coi_session 
       if (r == 1)
         return coi_error_make (err, ENOENT, "no previous session to resume for this workspace: %s",
                                s->workspace_abs);
-      note (o, "Auto-detected session: %s\n", meta->session_id);
+      note (o, "Auto-detected session: %s", meta->session_id);
     }
   else
     {
       if (coi_session_meta_load (s->tool_name, o->resume, meta, err) < 0)
         return -1;
-      note (o, "Resuming session: %s\n", meta->session_id);
+      note (o, "Resuming session: %s", meta->session_id);
     }
   snprintf (s->id, sizeof s->id, "%s", meta->session_id);
   s->resumed = true;
@@ -94,7 +92,7 @@ static int resolve_resume (const struct coi_session_opts *o, struct coi_session 
     {
       s->persistent = meta->persistent;
       if (meta->persistent)
-        note (o, "Inherited persistent mode from session\n");
+        note (o, "Inherited persistent mode from session");
     }
   if (s->profile == NULL && meta->profile && (s->profile = strdup (meta->profile)) == NULL)
     return coi_error_errno (err, ENOMEM, "resume session");
@@ -203,9 +201,9 @@ static int create_in_free_slot (struct incus_client *c, const struct coi_session
       s->slot = slot;
       s->created = true;
       if (o->slot == 0)
-        note (o, "Auto-allocated slot %d\n", slot);
+        note (o, "Auto-allocated slot %d", slot);
       else if (slot != o->slot)
-        note (o, "Slot %d is occupied, using slot %d instead\n", o->slot, slot);
+        note (o, "Slot %d is occupied, using slot %d instead", o->slot, slot);
       return 0;
     }
   coi_error_make (err, EBUSY, "no free slot for workspace %s: slots %d to %d are taken",

@@ -25,16 +25,6 @@ void coi_session_meta_clear (struct coi_session_meta *m)
   memset (m, 0, sizeof (*m));
 }
 
-int coi_state_dir (char **out, coi_error_t *err)
-{
-  const char *home = getenv ("HOME");
-  if (home == NULL || *home == '\0')
-    return coi_error_make (err, 0, "find home directory: HOME is not set");
-  if (asprintf (out, "%s/.coi", home) < 0)
-    return coi_error_errno (err, ENOMEM, "find home directory");
-  return 0;
-}
-
 int coi_sessions_dir (const char *tool, char **out, coi_error_t *err)
 {
   _cleanup_free_ char *home = NULL;

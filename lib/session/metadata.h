@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "util/error.h"
+#include "util/statedir.h"
 
 struct coi_session_meta
 {
@@ -23,8 +24,6 @@ struct coi_session_meta
 
 void coi_session_meta_clear (struct coi_session_meta *m);
 
-/* ~/.coi: where coi keeps its state.  Caller frees. */
-int coi_state_dir (char **out, coi_error_t *err);
 /* ~/.coi/sessions-<tool> */
 int coi_sessions_dir (const char *tool, char **out, coi_error_t *err);
 

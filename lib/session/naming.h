@@ -4,6 +4,7 @@
 #define COI_SESSION_NAMING_H
 
 #include "util/error.h"
+#include "util/names.h"
 
 #define COI_DEFAULT_PREFIX "coi-"
 
@@ -19,7 +20,5 @@ int coi_container_name (const char *abs_workspace, int slot, char **name, coi_er
 int coi_container_slot (const char *stem, const char *name);
 /* Lower-case hex sha256 of a buffer into out[65]. */
 void coi_sha256_hex (const void *data, size_t len, char out[65]);
-/* A valid Incus instance name (RFC 1123 label, <= 63). */
-int coi_valid_container_name (const char *name);
 
 #endif

@@ -12,6 +12,8 @@
 #include "session/mounts.h"
 #include "session/spec.h"
 #include "session/tool.h"
+#include "util/hostenv.h"
+#include "util/sink.h"
 
 #define COI_DEFAULT_MAX_SLOTS 10
 #define COI_WORKSPACE_PATH "/workspace"
@@ -58,7 +60,8 @@ struct coi_session_opts
   const struct coi_session_hooks *hooks;
   /* Blocked signals that abort a launch between steps (SIGINT/TERM/HUP). */
   const sigset_t *abort_signals;
-  bool quiet;
+  const struct coi_sink *sink;     /* notices (NULL: none) */
+  const struct coi_env *env_host;  /* the host environment */
 };
 
 struct coi_session

@@ -245,7 +245,7 @@ int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_s
       /* The supervisor runs as the launching user: the same HOME, the same
          session store.  The code user's home comes from the defaults. */
       struct coi_agent_user u = { 1000, 1000, "/home/code" };
-      r = coi_tool_state_save (c, &s, &u, true, err);
+      r = coi_tool_state_save (c, &s, &u, NULL, err);
       if (r == 0 && !s.persistent && (r = coi_container_end (c, spec->container, 0, err)) == 0)
         log_removed (spec);
     }

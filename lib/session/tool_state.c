@@ -125,10 +125,10 @@ int coi_session_save_meta (const struct coi_session *s, coi_error_t *err)
 }
 
 int coi_tool_state_save (struct incus_client *c, const struct coi_session *s,
-                         const struct coi_agent_user *u, bool quiet, coi_error_t *err)
+                         const struct coi_agent_user *u, const struct coi_sink *sink,
+                         coi_error_t *err)
 {
-  if (!quiet)
-    fprintf (stderr, "Saving session data\n");
+  coi_progress (sink, "Saving session data");
   if (coi_session_save_meta (s, err) < 0)
     return -1;
   if (s->tool->state_dir)
@@ -145,8 +145,7 @@ int coi_tool_state_save (struct incus_client *c, const struct coi_session *s,
       if (r == 1 && incus_file_pull_tree (c, s->container, src, saved, &po, err) < 0)
         return coi_error_prefix (err, "save session %s", s->id);
     }
-  if (!quiet)
-    fprintf (stderr, "Session data saved\n");
+  coi_info (sink, "Session data saved");
   return 0;
 }
 

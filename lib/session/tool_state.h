@@ -22,7 +22,8 @@ int coi_tool_state_push (struct incus_client *c, const struct coi_session *s,
 /* Pull the agent's state into ~/.coi/sessions-<tool>/<id>/ and write
  * metadata.json.  Works on stopped containers. */
 int coi_tool_state_save (struct incus_client *c, const struct coi_session *s,
-                         const struct coi_agent_user *u, bool quiet, coi_error_t *err);
+                         const struct coi_agent_user *u, const struct coi_sink *sink,
+                         coi_error_t *err);
 
 /* Write metadata.json alone (at start, so a crash still leaves a record). */
 int coi_session_save_meta (const struct coi_session *s, coi_error_t *err);

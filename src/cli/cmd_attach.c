@@ -80,7 +80,7 @@ COI_HANDLER (cmd_attach)
 
   struct coi_agent_user u = { 1000, 1000, "/home/code" };
   _cleanup_strv_ char **env = NULL;
-  if (coi_agent_env (&u, "code", getenv ("TERM"), NULL, &env, err) < 0)
+  if (coi_agent_env (&u, "code", coi_env_get (&ctx->env, "TERM"), NULL, &env, err) < 0)
     return -1;
   if (!o.bash)
     {
@@ -95,7 +95,9 @@ COI_HANDLER (cmd_attach)
         }
     }
   int code = 0;
-  if (coi_agent_attach (c, name, &u, (const char *const *) env, o.bash, NULL, NULL, &code, err) < 0)
+  struct coi_agent_call a = { .container = name, .user = &u, .base_env = (const char *const *) env,
+                              .sink = &ctx->sink };
+  if (coi_agent_attach (c, &a, o.bash, &code, err) < 0)
     return -1;
   return o.bash ? code : 0;
 }

@@ -134,8 +134,13 @@ COI_HANDLER (cmd_clean)
       int k = coi_clean_orphans (c, o.dry_run, err);
       if (k < 0)
         r = -1;
-      else
-        removed += k;
+      else if (o.dry_run)
+        printf ("Would remove network rules and reservations of containers that are gone\n");
+      else if (k > 0)
+        {
+          printf ("Removed network state of %d container(s) that are gone\n", k);
+          removed += k;
+        }
     }
   if (r == 0 && removed == 0)
     printf ("Nothing to clean\n");

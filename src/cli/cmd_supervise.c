@@ -2,7 +2,9 @@
  * entry point of a session supervisor (see lib/monitor/supervisor.h).  The
  * launcher starts it through coi_supervisor_spawn; by hand it is useful to
  * guard a container again after its supervisor was stopped. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -12,6 +14,7 @@
 #include "monitor/supervisor.h"
 #include "session/supervise.h"
 #include "util/cleanup.h"
+#include "util/clock.h"
 
 struct supervise_opts
 {
@@ -27,9 +30,19 @@ static const struct coi_opt supervise_opts[] = {
   OPT_END,
 };
 
-/* The session's own end: save the agent's state, then remove an ephemeral
- * container and its host state (unless an attached launcher does it). */
-static const struct coi_supervisor_hooks hooks = { .end = coi_session_end_supervised, .data = NULL };
+/* The supervisor's stderr is its log file: one timestamped line each. */
+static void log_line (void *data, enum coi_notice level, const char *line)
+{
+  (void) data;
+  char ts[32];
+  struct timespec now;
+  clock_gettime (CLOCK_REALTIME, &now);
+  coi_iso8601_ms (ts, &now);
+  if (level == COI_NOTICE_WARNING)
+    fprintf (stderr, "%s coi: %s\n", ts, line);
+  else
+    fprintf (stderr, "%s %s\n", ts, line);
+}
 
 COI_HANDLER (cmd_supervise)
 {
@@ -50,6 +63,11 @@ COI_HANDLER (cmd_supervise)
   coi_error_t dns_err = NULL;
   if (coi_session_dns_filter_start (spec, &dns, &dns_err) < 0)
     coi_error_report (&dns_err, stderr);
+  /* The session's own end: save the agent's state, then remove an
+     ephemeral container and its host state (unless an attached launcher
+     does it). */
+  const struct coi_sink sink = { .emit = log_line };
+  const struct coi_supervisor_hooks hooks = { .end = coi_session_end_supervised, .sink = &sink };
   r = coi_supervisor_main (spec, o.ready_fd, o.nflog_fd, &hooks, err);
   if (dns > 0)
     {

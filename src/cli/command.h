@@ -5,6 +5,8 @@
 #include <stdbool.h>
 
 #include "util/error.h"
+#include "util/hostenv.h"
+#include "util/sink.h"
 
 struct incus_client;
 
@@ -57,6 +59,8 @@ struct coi_ctx
   struct incus_client *client;    /* opened on first use by coi_ctx_client */
   const struct coi_command *cmd;  /* the command being run */
   char cmd_path[256];             /* "container exec" */
+  struct coi_env env;             /* the environment, read once at start */
+  struct coi_sink sink;           /* the library's notices, as this CLI shows them */
 };
 
 struct coi_command

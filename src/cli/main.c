@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/command.h"
+#include "cli/output.h"
 #include "incus/client.h"
 #include "util/cleanup.h"
 
@@ -51,6 +52,7 @@ static void ctx_release (struct coi_ctx *ctx)
   free (g->profile);
   cleanup_strvp (&g->env);
   cleanup_strvp (&g->mount);
+  coi_env_clear (&ctx->env);
   free (g->network);
   free (g->remote);
   free (g->project);
@@ -143,9 +145,17 @@ static int dispatch (struct coi_ctx *ctx, int argc, char **argv, coi_error_t *er
   return cmd->run (ctx, argc - (i - 1), argv + (i - 1), err);
 }
 
+extern char **environ;
+
 int main (int argc, char **argv)
 {
   struct coi_ctx ctx = { 0 };
+  if (coi_env_init (&ctx.env, environ) < 0)
+    {
+      fputs ("coi: read the environment: out of memory\n", stderr);
+      return 1;
+    }
+  coi_cli_sink (&ctx.sink);
   coi_error_t err = NULL;
   _cleanup_free_ char *a0 = strdup (argv[0] ? argv[0] : "coi");
   /* A renamed binary keeps COI's legacy name in help, as COI does. */

@@ -38,3 +38,17 @@ bool coi_confirm (const char *question)
     return false;
   return line[0] == 'y' || line[0] == 'Y';
 }
+
+static void emit_stderr (void *data, enum coi_notice level, const char *line)
+{
+  (void) data;
+  if (level == COI_NOTICE_WARNING)
+    fprintf (stderr, "coi: warning: %s\n", line);
+  else
+    fprintf (stderr, "%s\n", line);
+}
+
+void coi_cli_sink (struct coi_sink *sink)
+{
+  *sink = (struct coi_sink) { .emit = emit_stderr, .data = NULL };
+}

@@ -33,10 +33,13 @@ static const char *const ns_addrs[] = {
 };
 #define N_ADDRS (sizeof ns_addrs / sizeof ns_addrs[0])
 
+static int find_gateway (void);
+
 static struct
 {
   struct incus_client *c;
   const char *image;
+  char gateway[16];
   pid_t ns_server, host_server;
   char dir[64];
   char dns_log[96], rot[96];
@@ -217,6 +220,11 @@ int nt_up (void)
   F.image = coi_test_image ();
   if (coi_test_image_check (F.c) < 0)
     return -1;
+  if (find_gateway () < 0)
+    {
+      fprintf (stderr, "net suite: cannot find the default profile's bridge and its IPv4 address\n");
+      return -1;
+    }
   remove_leftover_containers ();
   remove_plumbing ();
   strcpy (F.dir, "/tmp/coi-nettest-XXXXXX");
@@ -405,6 +413,41 @@ static int wait_address (struct nt_ctr *ct)
 const char *nt_image (void)
 {
   return F.image;
+}
+
+const char *nt_gateway (void)
+{
+  return F.gateway;
+}
+
+/* The default profile's NIC, its network, and that network's address. */
+static int find_gateway (void)
+{
+  _cleanup_error_ coi_error_t err = NULL;
+  _cleanup_json_ json_t *prof = NULL, *net = NULL;
+  if (incus_call (F.c, "GET", "/1.0/profiles/default", NULL, &prof, &err) < 0)
+    return -1;
+  const char *name = NULL, *key;
+  json_t *dev;
+  json_object_foreach (json_object_get (prof, "devices"), key, dev)
+  {
+    const char *type = json_string_value (json_object_get (dev, "type"));
+    if (type && strcmp (type, "nic") == 0)
+      {
+        name = json_string_value (json_object_get (dev, "network"));
+        if (name == NULL)
+          name = json_string_value (json_object_get (dev, "parent"));
+      }
+  }
+  _cleanup_free_ char *path = NULL;
+  if (name == NULL || asprintf (&path, "/1.0/networks/%s", name) < 0
+      || incus_call (F.c, "GET", path, NULL, &net, &err) < 0)
+    return -1;
+  const char *addr = json_string_value (json_object_get (json_object_get (net, "config"), "ipv4.address"));
+  if (addr == NULL || strlen (addr) >= sizeof F.gateway)
+    return -1;
+  snprintf (F.gateway, sizeof F.gateway, "%.*s", (int) strcspn (addr, "/"), addr);
+  return 0;
 }
 
 json_t *nt_create_body (const char *name)

@@ -18,7 +18,10 @@
 #define NT_NETNS "coi-tn"
 #define NT_DNS "198.51.100.53"
 #define NT_HOST_VETH_ADDR "10.77.255.1"
-#define NT_BRIDGE_GW "10.201.77.1"
+/* The gateway of the bridge the default profile's NIC is on, found by
+ * nt_up (the test server's own bridge, whatever its subnet). */
+const char *nt_gateway (void);
+#define NT_BRIDGE_GW nt_gateway ()
 #define NT_HOST_PORT 18080
 #define NT_UDP_PORT 9999
 

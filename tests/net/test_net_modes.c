@@ -26,6 +26,8 @@ struct check
 {
   const char *kind, *a, *b;
 };
+/* Stands for the bridge's gateway, known only at run time. */
+#define GATEWAY "gateway"
 
 /* Blocked in restricted mode (and in allowlist mode). */
 static const struct check local_targets[] = {
@@ -34,8 +36,8 @@ static const struct check local_targets[] = {
   { "icmp", "192.168.77.10", NULL },  { "tcp", "172.31.77.10", "80" },
   { "tcp", "100.64.77.10", "80" },    { "tcp", "169.254.169.254", "80" },
   { "udp", "169.254.169.254", "9999" }, { "icmp", "169.254.169.254", NULL },
-  { "tcp", NT_BRIDGE_GW, "18080" },   { "tcp", NT_HOST_VETH_ADDR, "18080" },
-  { "icmp", NT_BRIDGE_GW, NULL },
+  { "tcp", GATEWAY, "18080" },        { "tcp", NT_HOST_VETH_ADDR, "18080" },
+  { "icmp", GATEWAY, NULL },
 };
 /* Allowed in restricted mode, blocked in allowlist mode. */
 static const struct check public_targets[] = {
@@ -65,7 +67,7 @@ static void expect (const char *kind, const char *a, const char *b, const char *
 static void expect_all (const struct check *c, size_t n, const char *want)
 {
   for (size_t i = 0; i < n; i++)
-    expect (c[i].kind, c[i].a, c[i].b, want);
+    expect (c[i].kind, strcmp (c[i].a, GATEWAY) == 0 ? NT_BRIDGE_GW : c[i].a, c[i].b, want);
 }
 
 static struct coi_net_policy *policy (enum coi_net_mode m)

@@ -144,7 +144,7 @@ static void test_not_guarded_hooks_nothing (void **state)
   o.interactive = true;
   o.stdout_fd = 1;
   _cleanup_attach_alerts_ struct coi_attach_alerts a;
-  coi_attach_alerts_hook (&a, C, &o);
+  coi_attach_alerts_hook (&a, C, &o, NULL);
   assert_null (o.on_extra);
   assert_int_equal (o.extra_fd, -1);
   _cleanup_free_ char *path = NULL;
@@ -173,7 +173,7 @@ static void test_guarded_alerts_come_out (void **state)
   o.stdout_fd = out[1];
   {
     _cleanup_attach_alerts_ struct coi_attach_alerts a;
-    coi_attach_alerts_hook (&a, C, &o);
+    coi_attach_alerts_hook (&a, C, &o, NULL);
     assert_non_null (o.on_extra);
     assert_true (o.extra_fd >= 0);
 
@@ -195,7 +195,7 @@ static void test_guarded_alerts_come_out (void **state)
   p.stderr_fd = out[1];
   {
     _cleanup_attach_alerts_ struct coi_attach_alerts a;
-    coi_attach_alerts_hook (&a, C, &p);
+    coi_attach_alerts_hook (&a, C, &p, NULL);
     assert_int_equal (coi_alerts_append (path, "[WARNING] w", &err), 0);
     pump (&p);
     char got[512];
