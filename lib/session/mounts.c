@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "session/naming.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -56,6 +57,22 @@ int coi_mounts_add (struct coi_mounts *m, const char *host, const char *containe
   m->items[m->n].host = steal_pointer (&habs);
   m->items[m->n].container = steal_pointer (&cabs);
   m->n++;
+  return 0;
+}
+
+int coi_mounts_add_config (struct coi_mounts *m, const struct coi_config *cfg, coi_error_t *err)
+{
+  const struct toml_value *arr = coi_config_node (cfg, "mounts.default");
+  if (arr && arr->type == TOML_ARRAY)
+    for (size_t i = 0; i < arr->u.arr.n; i++)
+      {
+        const struct toml_value *h = toml_table_get (arr->u.arr.items[i], "host");
+        const struct toml_value *c = toml_table_get (arr->u.arr.items[i], "container");
+        if (h == NULL || c == NULL || h->type != TOML_STRING || c->type != TOML_STRING)
+          continue; /* the config layer already reported it */
+        if (coi_mounts_add (m, h->u.s.ptr, c->u.s.ptr, err) < 0)
+          return -1;
+      }
   return 0;
 }
 

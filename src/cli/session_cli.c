@@ -102,17 +102,8 @@ static bool dummy_requested (struct coi_session_cli *sc)
 
 static int collect_mounts (struct coi_ctx *ctx, struct coi_session_cli *sc, coi_error_t *err)
 {
-  const struct toml_value *arr = coi_config_node (sc->cfg, "mounts.default");
-  if (arr && arr->type == TOML_ARRAY)
-    for (size_t i = 0; i < arr->u.arr.n; i++)
-      {
-        const struct toml_value *h = toml_table_get (arr->u.arr.items[i], "host");
-        const struct toml_value *c = toml_table_get (arr->u.arr.items[i], "container");
-        if (h == NULL || c == NULL || h->type != TOML_STRING || c->type != TOML_STRING)
-          continue; /* the config layer already reported it */
-        if (coi_mounts_add (&sc->mounts, h->u.s.ptr, c->u.s.ptr, err) < 0)
-          return -1;
-      }
+  if (coi_mounts_add_config (&sc->mounts, sc->cfg, err) < 0)
+    return -1;
   for (char **m = ctx->global.mount; m && *m; m++)
     if (coi_mounts_add_spec (&sc->mounts, *m, err) < 0)
       return -1;
