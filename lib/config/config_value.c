@@ -49,9 +49,18 @@ void strv_clear (struct strv *s)
   s->n = s->cap = 0;
 }
 
-const char *coi_home_dir (void)
+const char *coi_env_get (const char *const *env, const char *name)
 {
-  const char *h = getenv ("HOME");
+  size_t n = strlen (name);
+  for (; env && *env; env++)
+    if (!strncmp (*env, name, n) && (*env)[n] == '=')
+      return *env + n + 1;
+  return NULL;
+}
+
+const char *coi_home_dir (const char *const *env)
+{
+  const char *h = coi_env_get (env, "HOME");
   if (h && *h)
     return h;
   struct passwd *pw = getpwuid (getuid ());

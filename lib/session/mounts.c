@@ -70,7 +70,11 @@ int coi_mounts_add_config (struct coi_mounts *m, const struct coi_config *cfg, c
         const struct toml_value *c = toml_table_get (arr->u.arr.items[i], "container");
         if (h == NULL || c == NULL || h->type != TOML_STRING || c->type != TOML_STRING)
           continue; /* the config layer already reported it */
-        if (coi_mounts_add (m, h->u.s.ptr, c->u.s.ptr, err) < 0)
+        /* Relative to the workspace, resolved as the untrusted-config check
+           resolved it: never against the cwd. */
+        _cleanup_free_ char *host = NULL;
+        if (coi_config_resolve_path (cfg, h->u.s.ptr, &host, err) < 0
+            || coi_mounts_add (m, host, c->u.s.ptr, err) < 0)
           return -1;
       }
   return 0;

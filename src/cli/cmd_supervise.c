@@ -48,7 +48,7 @@ COI_HANDLER (cmd_supervise)
      this container may hold its port, so this is not fatal. */
   pid_t dns = 0;
   coi_error_t dns_err = NULL;
-  if (coi_session_dns_filter_start (spec, &dns, &dns_err) < 0)
+  if (coi_session_dns_filter_start (spec, ctx->env, &dns, &dns_err) < 0)
     coi_error_report (&dns_err, stderr);
   r = coi_supervisor_main (spec, o.ready_fd, o.nflog_fd, &hooks, err);
   if (dns > 0)

@@ -53,6 +53,7 @@ struct coi_global_opts
 struct coi_ctx
 {
   const char *progname;           /* "coi", or "claude-on-incus" when renamed */
+  const char *const *env;         /* the process environment, taken once in main */
   struct coi_global_opts global;
   struct incus_client *client;    /* opened on first use by coi_ctx_client */
   const struct coi_command *cmd;  /* the command being run */

@@ -8,6 +8,8 @@
 #include "incus/client.h"
 #include "util/cleanup.h"
 
+extern char **environ;
+
 const struct coi_opt *coi_global_options (void);
 
 /* Does this leading global flag consume the next argument as its value? */
@@ -145,7 +147,7 @@ static int dispatch (struct coi_ctx *ctx, int argc, char **argv, coi_error_t *er
 
 int main (int argc, char **argv)
 {
-  struct coi_ctx ctx = { 0 };
+  struct coi_ctx ctx = { .env = (const char *const *) environ };
   coi_error_t err = NULL;
   _cleanup_free_ char *a0 = strdup (argv[0] ? argv[0] : "coi");
   /* A renamed binary keeps COI's legacy name in help, as COI does. */

@@ -118,7 +118,7 @@ int coi_session_cli_prepare (struct coi_ctx *ctx, struct coi_session_cli *sc, co
   if (coi_workspace_abs (g->workspace, &ws, err) < 0)
     return -1;
 
-  struct coi_config_load_opts lo = { .workspace = ws, .profile = g->profile };
+  struct coi_config_load_opts lo = { .workspace = ws, .profile = g->profile, .env = ctx->env };
   if (coi_config_load (&lo, &sc->cfg, err) < 0)
     return -1;
 
