@@ -13,6 +13,7 @@
 
 #include "config/toml.h"
 #include "util/error.h"
+#include "util/hostenv.h"
 
 struct coi_config; /* opaque, the merged result */
 
@@ -21,6 +22,10 @@ struct coi_config_load_opts
   const char *workspace;                /* abs path or NULL = cwd */
   const char *profile;                  /* --profile or NULL */
   const char *const *flag_overrides;    /* NULL-terminated "key=value" from CLI flags */
+  /* The caller's environment, NULL-terminated "NAME=value" (NULL = empty):
+   * HOME, PATH (for npm), COI_CONFIG, COI_TRUST_ALL, COI_<KEY>,
+   * CLAUDE_ON_INCUS_*.  lib/config reads no environment of its own. */
+  const char *const *env;
   bool quiet;                           /* suppress warnings */
 };
 
@@ -48,6 +53,12 @@ const char *coi_config_origin (const struct coi_config *c, const char *key);
 const char *coi_config_profile_name (const struct coi_config *c);
 /* The workspace the configuration was loaded for (absolute). */
 const char *coi_config_workspace (const struct coi_config *c);
+/* The home directory it was loaded for. */
+const char *coi_config_home (const struct coi_config *c);
+/* A path from the configuration made absolute the way the untrusted-config
+ * check sees it: relative to the workspace, symlinks resolved, ".." taken
+ * after them (a missing tail is cleaned lexically).  *out is malloc'd. */
+int coi_config_resolve_path (const struct coi_config *c, const char *path, char **out, coi_error_t *err);
 
 /* ---- The key table (config_defaults.c) ---- */
 
@@ -66,17 +77,38 @@ enum coi_config_type
 enum
 {
   CFG_K_PATH = 1 << 0,         /* "~" is expanded */
-  CFG_K_TRUSTED = 1 << 1,      /* ignored in an untrusted project config */
-  CFG_K_WEAK_TRUE = 1 << 2,    /* untrusted may not turn it on */
-  CFG_K_WEAK_FALSE = 1 << 3,   /* untrusted may not turn it off */
-  CFG_K_WEAK_ORDER = 1 << 4,   /* choices run strongest to weakest; untrusted may not move right */
-  CFG_K_WEAK_ADD = 1 << 5,     /* untrusted may not add entries */
-  CFG_K_WEAK_REMOVE = 1 << 6,  /* untrusted may not remove entries */
-  CFG_K_MOUNTS = 1 << 7,       /* untrusted entries must stay inside the workspace */
+  CFG_K_NPM = 1 << 1,          /* the npm registry host is added at run time */
   CFG_K_UNION = 1 << 8,        /* layers add to the list instead of replacing it */
   CFG_K_REQUIRED = 1 << 9,     /* (table fields) must be present */
   CFG_K_ABSOLUTE = 1 << 10,    /* must be an absolute path */
   CFG_K_DURATION = 1 << 11,    /* Go-style duration text such as "30s", "1h30m" */
+};
+
+/* What an untrusted project file (one `coi trust` has not recorded) may do
+ * with a key; docs/config-trust.md explains each choice.  Every top-level
+ * key has one (a unit test walks the table). */
+enum coi_config_trust
+{
+  CFG_TRUST_UNSET = 0, /* not classified: a bug */
+  CFG_TRUST_REFUSE,    /* never taken: reaches the host or weakens a guard */
+  CFG_TRUST_ALLOW,     /* taken: it only changes the inside of the container */
+  CFG_TRUST_WORKSPACE, /* [[mounts.default]]: entries kept only inside the workspace,
+                          and writable ones only away from the protected paths */
+  /* Tighten-only: taken only when at least as strict as the current value. */
+  CFG_TIGHTEN_ON,       /* bool: true is stricter (may turn it on, not off) */
+  CFG_TIGHTEN_OFF,      /* bool: false is stricter (may turn it off, not on) */
+  CFG_TIGHTEN_ORDER,    /* string: `stricter` lists the choices strictest first */
+  CFG_TIGHTEN_SUBSET,   /* list: may remove entries, not add */
+  CFG_TIGHTEN_SUPERSET, /* list of workspace paths: may add entries, not remove */
+  CFG_TIGHTEN_ADD,      /* union list of workspace paths: layers only add */
+  CFG_TIGHTEN_LOWER,    /* number: lower is stricter */
+  CFG_TIGHTEN_NONZERO,  /* number: 0 is "no limit"; else lower is stricter */
+  CFG_TIGHTEN_SIZE,     /* "" = none; "2GiB" or "50%": smaller, of the same kind */
+  CFG_TIGHTEN_CPUS,     /* "" = all; "2" or a set "0-3": fewer CPUs */
+  CFG_TIGHTEN_ALLOWANCE, /* "" = none; "50%" or "25ms/100ms": smaller, same kind */
+  CFG_TIGHTEN_RATE,     /* "" = none; "30MB" (bytes/s) or "100iops": lower, same unit */
+  CFG_TIGHTEN_SWAP,     /* "false", then a size (smaller), then "true" */
+  CFG_TIGHTEN_DURATION, /* "" or "0" = none; else shorter */
 };
 
 struct coi_config_key
@@ -89,6 +121,8 @@ struct coi_config_key
   unsigned flags;
   const struct coi_config_key *fields; /* CFG_TABLES: the element's keys */
   const char *help;
+  enum coi_config_trust trust; /* top-level keys only */
+  const char *stricter;        /* CFG_TIGHTEN_ORDER: "a|b|c", strictest first */
 };
 
 /* Every key, in display order; NULL-key terminated. */
@@ -152,14 +186,20 @@ struct coi_trust_entry
   char *sha256;
   char *trusted_at;
 };
+/* "refused", "allowed", "workspace only" or "tighten-only". */
+const char *coi_config_trust_class (enum coi_config_trust t);
+
 /* The trust store is HOME/.coi/trust.toml. */
 int coi_trust_list (const char *home, struct coi_trust_entry **out, size_t *n, coi_error_t *err);
 void coi_trust_entries_free (struct coi_trust_entry *v, size_t n);
-int coi_trust_add (const char *home, const char *path, coi_error_t *err);
+/* Records the sha256 of the file as read now (hex, when not NULL, gets it). */
+int coi_trust_add (const char *home, const char *path, char hex[65], coi_error_t *err);
 /* Returns 1 when an entry was removed, 0 when there was none. */
 int coi_trust_remove (const char *home, const char *path, coi_error_t *err);
 /* 1 when the file's current sha256 is recorded, 0 when not (or changed). */
 int coi_trust_check (const char *home, const char *path, coi_error_t *err);
+/* The sha256 of a project config file, read the way the loader reads it
+ * (a regular file, not a symbolic link, at most 16 MiB). */
 int coi_sha256_file (const char *path, char hex[65], coi_error_t *err);
 /* The project files `coi trust` records for a workspace: its .coi/config.toml
  * and every .coi/profiles/NAME/config.toml that exists. */
@@ -167,8 +207,8 @@ int coi_trust_project_files (const char *workspace, char ***files, coi_error_t *
 
 /* ---- Paths ---- */
 
-/* $HOME, or the passwd entry. */
-const char *coi_home_dir (void);
+/* HOME from env (NULL-terminated "NAME=value"), or the passwd entry. */
+const char *coi_home_dir (const char *const *env);
 /* "~/.coi/config.toml" when path is under home. */
 char *coi_display_path (const char *home, const char *path);
 /* "~" and "~/x" expanded against home; other paths copied. */

@@ -63,7 +63,7 @@ int config_issue (struct cfg_layer *l, bool fatal, const char *path, const struc
   return 1;
 }
 
-static char *origin_of (struct cfg_layer *l, const struct toml_value *v)
+char *config_origin_of (const struct cfg_layer *l, const struct toml_value *v)
 {
   char *o = NULL;
   if (l->fixed_origin)
@@ -115,20 +115,11 @@ int config_set (struct cfg_layer *l, const struct coi_config_key *k, const struc
   struct cfg_entry *e = &c->e[config_key_index (k)];
   if (!l->trusted)
     {
-      if (k->flags & CFG_K_WEAK_ADD)
-        config_runtime_defaults (c);
-      if ((k->flags & CFG_K_MOUNTS) && config_untrusted_filter_mounts (c, nv) > 0)
-        {
-          _cleanup_free_ char *what = NULL;
-          if (asprintf (&what, "%s outside the workspace", k->key) < 0
-              || strv_add_unique (&c->untrusted_ignored, what) < 0)
-            return coi_error_errno (l->err, ENOMEM, "load config");
-        }
-      if (!config_untrusted_allows (c, k, e->v, nv))
-        return strv_add_unique (&c->untrusted_ignored, k->key) < 0 ? coi_error_errno (l->err, ENOMEM, "load config")
-                                                                   : 0;
+      r = config_untrusted_gate (l, k, e->v, nv);
+      if (r != 0)
+        return r < 0 ? -1 : 0;
     }
-  _cleanup_free_ char *origin = origin_of (l, v);
+  _cleanup_free_ char *origin = config_origin_of (l, v);
   if (origin == NULL || merge (e, k, steal_pointer (&nv)) < 0)
     return coi_error_errno (l->err, ENOMEM, "load config");
   free (e->origin);

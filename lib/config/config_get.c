@@ -10,7 +10,7 @@ static struct cfg_entry *entry (const struct coi_config *c, const char *key, enu
   const struct coi_config_key *k = c ? coi_config_key_find (key) : NULL;
   if (k == NULL || k->type != type)
     return NULL;
-  if (k->flags & CFG_K_WEAK_ADD)
+  if (k->flags & CFG_K_NPM)
     config_runtime_defaults ((struct coi_config *) c); /* the lazily derived npm registry host */
   return &c->e[config_key_index (k)];
 }
@@ -85,6 +85,11 @@ const char *coi_config_workspace (const struct coi_config *c)
   return c ? c->workspace : NULL;
 }
 
+const char *coi_config_home (const struct coi_config *c)
+{
+  return c ? c->home : NULL;
+}
+
 void coi_config_free (struct coi_config *c)
 {
   if (c == NULL)
@@ -106,5 +111,12 @@ void coi_config_free (struct coi_config *c)
   strv_clear (&c->warnings);
   strv_clear (&c->untrusted_ignored);
   strv_clear (&c->untrusted_files);
+  for (size_t i = 0; i < c->nrefusals; i++)
+    {
+      free (c->refusals[i].source);
+      toml_free (c->refusals[i].value);
+    }
+  free (c->refusals);
+  cleanup_strvp (&c->env);
   free (c);
 }

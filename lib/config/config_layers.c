@@ -1,6 +1,6 @@
 /* The load order: built-in defaults, /etc/coi/config.toml,
  * ~/.config/coi/config.toml, ~/.coi/config.toml, the project config
- * (WORKSPACE/.coi/config.toml, or the older ./.coi.toml), $COI_CONFIG, the
+ * (WORKSPACE/.coi/config.toml, or the older WORKSPACE/.coi.toml), $COI_CONFIG, the
  * selected profile, the environment, then command-line flags. */
 #include <errno.h>
 #include <limits.h>
@@ -34,23 +34,35 @@ static int load_defaults (struct coi_config *c, coi_error_t *err)
   return 0;
 }
 
-/* Returns 0 when the file does not exist, 1 when it was applied. */
-static int apply_file (struct coi_config *c, const char *path, bool trusted, coi_error_t *err)
+/* Returns 0 when the file does not exist, 1 when it was applied.  A
+ * project file is trusted when the bytes read are the ones `coi trust`
+ * recorded: they are hashed and parsed from one read. */
+static int apply_file (struct coi_config *c, const char *path, bool project, bool trust_all, coi_error_t *err)
 {
-  if (access (path, F_OK) < 0)
-    return 0;
   _cleanup_free_ char *shown = coi_display_path (c->home, path);
-  _cleanup_toml_ struct toml_value *doc = NULL;
+  _cleanup_free_ char *data = NULL;
+  size_t len = 0;
   if (shown == NULL)
     return oom (err);
-  if (toml_parse_file (path, shown, &doc, err) < 0)
+  if (config_file_read (path, shown, project, &data, &len, err) < 0)
+    return -1;
+  if (data == NULL)
+    return 0;
+  bool trusted = !project || trust_all;
+  if (!trusted)
+    {
+      char hex[65];
+      config_sha256 (data, len, hex);
+      int r = config_trust_lookup (c->home, path, hex, err);
+      if (r < 0)
+        return -1;
+      trusted = r == 1;
+    }
+  _cleanup_toml_ struct toml_value *doc = NULL;
+  if (toml_parse (data, len, shown, &doc, err) < 0)
     return -1;
   struct cfg_layer l = { .cfg = c, .label = shown, .trusted = trusted, .err = err };
-  if (config_apply_doc (&l, doc) < 0)
-    return -1;
-  if (!trusted && strv_add (&c->untrusted_files, shown) < 0)
-    return oom (err);
-  return 1;
+  return config_apply_doc (&l, doc) < 0 ? -1 : 1;
 }
 
 static int apply_text (struct coi_config *c, const struct coi_config_key *k, const char *text, const char *origin,
@@ -73,11 +85,11 @@ static const struct
   { "CLAUDE_ON_INCUS_PERSISTENT", "container.persistent" },
 };
 
-static int apply_env (struct coi_config *c, coi_error_t *err)
+static int apply_env (struct coi_config *c, const char *const *vars, coi_error_t *err)
 {
   for (size_t i = 0; i < sizeof legacy_env / sizeof legacy_env[0]; i++)
     {
-      const char *val = getenv (legacy_env[i].env);
+      const char *val = coi_env_get (vars, legacy_env[i].env);
       if (val == NULL)
         continue;
       const struct coi_config_key *k = coi_config_key_find (legacy_env[i].key);
@@ -93,7 +105,7 @@ static int apply_env (struct coi_config *c, coi_error_t *err)
     {
       char name[128], origin[160];
       coi_config_env_name (k, name, sizeof name);
-      const char *val = getenv (name);
+      const char *val = coi_env_get (vars, name);
       if (val == NULL)
         continue;
       snprintf (origin, sizeof origin, "env %s", name);
@@ -155,18 +167,31 @@ static const char *flag_value (const char *const *flags, const char *key)
   return found;
 }
 
-static const char *select_profile (const struct coi_config *c, const struct coi_config_load_opts *o)
+static const char *select_profile (const struct coi_config *c, const struct coi_config_load_opts *o,
+                                   const char *const *vars)
 {
   if (o->profile && *o->profile)
     return o->profile;
   const char *f = flag_value (o->flag_overrides, "defaults.profile");
   if (f && *f)
     return f;
-  const char *e = getenv ("COI_DEFAULTS_PROFILE");
+  const char *e = coi_env_get (vars, "COI_DEFAULTS_PROFILE");
   if (e && *e)
     return e;
   const struct cfg_entry *d = &c->e[config_key_index (coi_config_key_find ("defaults.profile"))];
   return d->v && d->v->u.s.len ? d->v->u.s.ptr : NULL;
+}
+
+static char **strv_copy (const char *const *v)
+{
+  size_t n = 0;
+  while (v && v[n])
+    n++;
+  char **out = calloc (n + 1, sizeof *out);
+  for (size_t i = 0; out && i < n; i++)
+    if ((out[i] = strdup (v[i])) == NULL)
+      cleanup_strvp (&out);
+  return out;
 }
 
 static int untrusted_summary (struct coi_config *c)
@@ -185,42 +210,38 @@ static int untrusted_summary (struct coi_config *c)
   return strv_add (&c->warnings, b.data);
 }
 
+/* WORKSPACE/.coi/config.toml, or the older WORKSPACE/.coi.toml: the files
+ * `coi trust` records. */
 static int project_files (struct coi_config *c, bool trust_all, coi_error_t *err)
 {
   _cleanup_free_ char *modern = NULL, *legacy = NULL;
-  if (asprintf (&modern, "%s/.coi/config.toml", c->workspace) < 0 || asprintf (&legacy, "%s/.coi.toml", c->cwd) < 0)
+  if (asprintf (&modern, "%s/.coi/config.toml", c->workspace) < 0
+      || asprintf (&legacy, "%s/.coi.toml", c->workspace) < 0)
     return oom (err);
-  const char *path = access (modern, F_OK) == 0 ? modern : access (legacy, F_OK) == 0 ? legacy : NULL;
-  if (path == NULL)
-    return 0;
-  bool trusted = trust_all;
-  if (!trusted)
-    {
-      int r = coi_trust_check (c->home, path, err);
-      if (r < 0)
-        return -1;
-      trusted = r == 1;
-    }
-  return apply_file (c, path, trusted, err);
+  int r = apply_file (c, modern, true, trust_all, err);
+  if (r == 0)
+    r = apply_file (c, legacy, true, trust_all, err);
+  return r < 0 ? -1 : 0;
 }
 
 static int load_all (struct coi_config *c, const struct coi_config_load_opts *o, const struct cfg_env *env,
                      coi_error_t *err)
 {
-  const char *ta = getenv ("COI_TRUST_ALL");
+  const char *ta = coi_env_get (env->vars, "COI_TRUST_ALL");
   bool trust_all = ta && (!strcmp (ta, "1") || !strcmp (ta, "true"));
   _cleanup_free_ char *xdg = NULL, *dot = NULL;
   if (asprintf (&xdg, "%s/.config/coi/config.toml", c->home) < 0 || asprintf (&dot, "%s/.coi/config.toml", c->home) < 0)
     return oom (err);
   if (config_profiles_add_builtins (c, err) < 0 || load_defaults (c, err) < 0)
     return -1;
-  if ((env->system_config && apply_file (c, env->system_config, true, err) < 0) || apply_file (c, xdg, true, err) < 0
-      || apply_file (c, dot, true, err) < 0 || project_files (c, trust_all, err) < 0)
+  if ((env->system_config && apply_file (c, env->system_config, false, true, err) < 0)
+      || apply_file (c, xdg, false, true, err) < 0 || apply_file (c, dot, false, true, err) < 0
+      || project_files (c, trust_all, err) < 0)
     return -1;
-  const char *explicit = getenv ("COI_CONFIG");
+  const char *explicit = coi_env_get (env->vars, "COI_CONFIG");
   if (explicit && *explicit)
     {
-      int r = apply_file (c, explicit, true, err);
+      int r = apply_file (c, explicit, false, true, err);
       if (r < 0)
         return -1;
       if (r == 0)
@@ -228,14 +249,14 @@ static int load_all (struct coi_config *c, const struct coi_config_load_opts *o,
     }
   if (config_profiles_scan_dirs (c, trust_all, err) < 0)
     return -1;
-  const char *profile = select_profile (c, o);
+  const char *profile = select_profile (c, o, env->vars);
   if (profile)
     {
       _cleanup_free_ char *name = strdup (profile);
       if (name == NULL || config_profile_apply (c, name, err) < 0)
         return name ? -1 : oom (err);
     }
-  if (apply_env (c, err) < 0 || apply_flags (c, o->flag_overrides, err) < 0)
+  if (apply_env (c, env->vars, err) < 0 || apply_flags (c, o->flag_overrides, err) < 0)
     return -1;
   return untrusted_summary (c) < 0 ? oom (err) : 0;
 }
@@ -256,11 +277,13 @@ int config_load_env (const struct coi_config_load_opts *o, const struct cfg_env 
   c->home = strdup (env->home);
   c->cwd = strdup (env->cwd);
   c->npm = env->npm ? strdup (env->npm) : NULL;
+  c->env = strv_copy (env->vars);
   const char *ws = o->workspace ? o->workspace : env->cwd;
   c->workspace = realpath (ws, NULL);
   if (c->workspace == NULL && errno != ENOMEM)
     c->workspace = strdup (ws);
-  if (c->e == NULL || c->home == NULL || c->cwd == NULL || c->workspace == NULL || (env->npm && c->npm == NULL))
+  if (c->e == NULL || c->home == NULL || c->cwd == NULL || c->workspace == NULL || (env->npm && c->npm == NULL)
+      || c->env == NULL)
     {
       coi_config_free (c);
       return oom (err);
@@ -279,7 +302,9 @@ int coi_config_load (const struct coi_config_load_opts *o, struct coi_config **o
   char cwd[PATH_MAX];
   if (getcwd (cwd, sizeof cwd) == NULL)
     return coi_error_errno (err, errno, "load config: current directory");
-  struct cfg_env env = { .home = coi_home_dir (), .system_config = "/etc/coi/config.toml", .cwd = cwd, .npm = "npm" };
+  const char *const *vars = o ? o->env : NULL;
+  struct cfg_env env = { .home = coi_home_dir (vars), .system_config = "/etc/coi/config.toml", .cwd = cwd,
+                         .npm = "npm", .vars = vars };
   if (config_load_env (o, &env, out, err) < 0)
     return -1;
   if (o == NULL || !o->quiet)

@@ -15,8 +15,6 @@
 #include "util/cleanup.h"
 #include "util/clock.h"
 
-extern char **environ;
-
 #define NPM_TIMEOUT_MS 5000
 
 char *config_url_host (const char *url)
@@ -38,9 +36,34 @@ char *config_url_host (const char *url)
   return end > p ? strndup (p, (size_t) (end - p)) : NULL;
 }
 
-char *config_npm_registry_host (const char *npm)
+/* The program as the caller's PATH finds it (the caller's environment,
+ * never ours). */
+static char *find_program (const char *name, char *const *env)
 {
+  if (strchr (name, '/'))
+    return strdup (name);
+  const char *path = coi_env_get ((const char *const *) env, "PATH");
+  for (const char *p = path; p && *p;)
+    {
+      size_t n = strcspn (p, ":");
+      char *full = NULL;
+      if (asprintf (&full, "%.*s%s%s", (int) n, p, n ? "/" : "", name) < 0)
+        return NULL;
+      if (access (full, X_OK) == 0)
+        return full;
+      free (full);
+      p += n + (p[n] == ':');
+    }
+  return NULL;
+}
+
+char *config_npm_registry_host (const char *npm, char *const *env)
+{
+  static char *const empty[] = { NULL };
   if (npm == NULL || *npm == '\0')
+    return NULL;
+  _cleanup_free_ char *prog = find_program (npm, env ? env : empty);
+  if (prog == NULL)
     return NULL;
   int fds[2];
   if (pipe2 (fds, O_CLOEXEC) < 0)
@@ -52,7 +75,7 @@ char *config_npm_registry_host (const char *npm)
   posix_spawn_file_actions_addopen (&fa, 2, "/dev/null", O_WRONLY, 0);
   char *argv[] = { (char *) npm, (char *) "config", (char *) "get", (char *) "registry", NULL };
   pid_t pid;
-  int r = posix_spawnp (&pid, npm, &fa, NULL, argv, environ);
+  int r = posix_spawn (&pid, prog, &fa, NULL, argv, env ? env : empty);
   posix_spawn_file_actions_destroy (&fa);
   close (fds[1]);
   _cleanup_close_ int rd = fds[0];
@@ -96,7 +119,7 @@ void config_runtime_defaults (struct coi_config *c)
   struct cfg_entry *e = &c->e[config_key_index (coi_config_key_find ("network.allowed_domains"))];
   if (e->v == NULL || e->origin == NULL || strcmp (e->origin, "default") != 0)
     return;
-  _cleanup_free_ char *host = config_npm_registry_host (c->npm);
+  _cleanup_free_ char *host = config_npm_registry_host (c->npm, c->env);
   if (host == NULL)
     return;
   for (size_t i = 0; i < e->v->u.arr.n; i++)

@@ -142,18 +142,23 @@ static int scan_dir (struct coi_config *c, bool project, bool trust_all, coi_err
       _cleanup_free_ char *path = NULL;
       if (asprintf (&path, "%s/%s/config.toml", dir, de->d_name) < 0)
         return coi_error_errno (err, ENOMEM, "load profiles");
-      if (access (path, F_OK) < 0)
-        continue;
-      _cleanup_free_ char *shown = coi_display_path (c->home, path);
+      _cleanup_free_ char *shown = coi_display_path (c->home, path), *data = NULL;
       _cleanup_toml_ struct toml_value *t = NULL;
       _cleanup_error_ coi_error_t perr = NULL;
+      size_t len = 0;
       if (shown == NULL)
         return coi_error_errno (err, ENOMEM, "load profiles");
-      toml_parse_file (path, shown, &t, &perr);
+      /* Read once: the trust check hashes what is parsed. */
+      if (config_file_read (path, shown, project, &data, &len, &perr) == 0 && data == NULL)
+        continue;
+      if (data)
+        toml_parse (data, len, shown, &t, &perr);
       bool trusted = !project || trust_all;
-      if (!trusted)
+      if (!trusted && data)
         {
-          int r = coi_trust_check (c->home, path, err);
+          char hex[65];
+          config_sha256 (data, len, hex);
+          int r = config_trust_lookup (c->home, path, hex, err);
           if (r < 0)
             return -1;
           trusted = r == 1;

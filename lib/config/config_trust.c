@@ -1,12 +1,10 @@
 /* Project trust: a project's own config files are untrusted until their
- * sha256 is recorded in ~/.coi/trust.toml.  Untrusted files may tighten
- * settings but not weaken them, and may not mount paths outside the
- * workspace. */
+ * sha256 is recorded in ~/.coi/trust.toml (what an untrusted file may
+ * still set: config_untrusted.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,152 +13,6 @@
 
 #include "config/config_private.h"
 #include "util/cleanup.h"
-
-static bool array_has (const struct toml_value *a, const struct toml_value *x)
-{
-  for (size_t i = 0; a && i < a->u.arr.n; i++)
-    if (toml_equal (a->u.arr.items[i], x))
-      return true;
-  return false;
-}
-
-static int choice_index (const char *choices, const char *s)
-{
-  int i = 0;
-  size_t n = strlen (s);
-  for (const char *p = choices; *p; i++)
-    {
-      const char *bar = strchr (p, '|');
-      size_t len = bar ? (size_t) (bar - p) : strlen (p);
-      if (len == n && !strncmp (p, s, n))
-        return i;
-      if (!bar)
-        break;
-      p = bar + 1;
-    }
-  return -1;
-}
-
-bool config_untrusted_allows (const struct coi_config *c, const struct coi_config_key *k,
-                              const struct toml_value *cur, const struct toml_value *v)
-{
-  (void) c;
-  if (k->flags & CFG_K_TRUSTED)
-    return false;
-  if ((k->flags & CFG_K_WEAK_TRUE) && v->u.b && !(cur && cur->u.b))
-    return false;
-  if ((k->flags & CFG_K_WEAK_FALSE) && !v->u.b && (cur == NULL || cur->u.b))
-    return false;
-  if ((k->flags & CFG_K_WEAK_ORDER) && cur
-      && choice_index (k->choices, v->u.s.ptr) > choice_index (k->choices, cur->u.s.ptr))
-    return false;
-  if (k->flags & CFG_K_WEAK_ADD)
-    for (size_t i = 0; i < v->u.arr.n; i++)
-      if (!array_has (cur, v->u.arr.items[i]))
-        return false;
-  if ((k->flags & CFG_K_WEAK_REMOVE) && cur)
-    for (size_t i = 0; i < cur->u.arr.n; i++)
-      if (!array_has (v, cur->u.arr.items[i]))
-        return false;
-  return true;
-}
-
-/* Lexically cleaned absolute path ("/a/b/../c" -> "/a/c"), symlinks
- * resolved when the path exists. */
-static char *clean_path (const char *base, const char *p)
-{
-  _cleanup_free_ char *joined = NULL;
-  if (asprintf (&joined, "%s%s%s", p[0] == '/' ? "" : base, p[0] == '/' ? "" : "/", p) < 0)
-    return NULL;
-  char *real = realpath (joined, NULL);
-  if (real)
-    return real;
-  char *out = malloc (strlen (joined) + 2);
-  if (out == NULL)
-    return NULL;
-  size_t n = 0;
-  for (char *save = NULL, *seg = strtok_r (joined, "/", &save); seg; seg = strtok_r (NULL, "/", &save))
-    {
-      if (!strcmp (seg, "."))
-        continue;
-      if (!strcmp (seg, ".."))
-        {
-          while (n > 0 && out[n - 1] != '/')
-            n--;
-          if (n > 0)
-            n--;
-          continue;
-        }
-      out[n++] = '/';
-      memcpy (out + n, seg, strlen (seg));
-      n += strlen (seg);
-    }
-  if (n == 0)
-    out[n++] = '/';
-  out[n] = '\0';
-  return out;
-}
-
-static bool inside (const char *dir, const char *path)
-{
-  size_t n = strlen (dir);
-  return !strncmp (dir, path, n) && (path[n] == '\0' || path[n] == '/' || (n == 1 && dir[0] == '/'));
-}
-
-size_t config_untrusted_filter_mounts (const struct coi_config *c, struct toml_value *arr)
-{
-  size_t dropped = 0, out = 0;
-  _cleanup_free_ char *ws = clean_path ("/", c->workspace ? c->workspace : "/");
-  for (size_t i = 0; i < arr->u.arr.n; i++)
-    {
-      struct toml_value *e = arr->u.arr.items[i];
-      const struct toml_value *host = toml_table_get (e, "host");
-      _cleanup_free_ char *p = host && host->type == TOML_STRING && ws ? clean_path (ws, host->u.s.ptr) : NULL;
-      if (p && inside (ws, p))
-        arr->u.arr.items[out++] = e;
-      else
-        {
-          toml_free (e);
-          dropped++;
-        }
-    }
-  arr->u.arr.n = out;
-  return dropped;
-}
-
-int coi_sha256_file (const char *path, char hex[65], coi_error_t *err)
-{
-  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return coi_error_errno (err, errno, "open %s", path);
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
-  if (ctx == NULL || EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL) != 1)
-    {
-      EVP_MD_CTX_free (ctx);
-      return coi_error_make (err, 0, "sha256 %s: cannot initialise the digest", path);
-    }
-  char chunk[65536];
-  ssize_t n;
-  while ((n = read (fd, chunk, sizeof chunk)) != 0)
-    {
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int e = errno;
-          EVP_MD_CTX_free (ctx);
-          return coi_error_errno (err, e, "read %s", path);
-        }
-      EVP_DigestUpdate (ctx, chunk, (size_t) n);
-    }
-  unsigned char md[32];
-  unsigned len = 0;
-  EVP_DigestFinal_ex (ctx, md, &len);
-  EVP_MD_CTX_free (ctx);
-  for (unsigned i = 0; i < 32; i++)
-    snprintf (hex + 2 * i, 3, "%02x", md[i]);
-  return 0;
-}
 
 static char *store_path (const char *home)
 {
@@ -302,22 +154,15 @@ static char *now_rfc3339 (void)
   return strdup (buf);
 }
 
-/* The file's current sha256 and the store's entries. */
-static int hash_and_list (const char *home, const char *path, char hex[65], struct coi_trust_entry **v, size_t *n,
-                          coi_error_t *err)
-{
-  if (coi_sha256_file (path, hex, err) < 0)
-    return -1;
-  return coi_trust_list (home, v, n, err);
-}
-
-int coi_trust_add (const char *home, const char *path, coi_error_t *err)
+int coi_trust_add (const char *home, const char *path, char hex_out[65], coi_error_t *err)
 {
   char hex[65];
   struct coi_trust_entry *v = NULL;
   size_t n = 0;
-  if (hash_and_list (home, path, hex, &v, &n, err) < 0)
+  if (coi_sha256_file (path, hex, err) < 0 || coi_trust_list (home, &v, &n, err) < 0)
     return -1;
+  if (hex_out)
+    memcpy (hex_out, hex, sizeof hex);
   struct coi_trust_entry *nv = realloc (v, (n + 1) * sizeof *nv);
   if (nv == NULL)
     {
@@ -370,9 +215,16 @@ int coi_trust_remove (const char *home, const char *path, coi_error_t *err)
 int coi_trust_check (const char *home, const char *path, coi_error_t *err)
 {
   char hex[65];
+  if (coi_sha256_file (path, hex, err) < 0)
+    return -1;
+  return config_trust_lookup (home, path, hex, err);
+}
+
+int config_trust_lookup (const char *home, const char *path, const char hex[65], coi_error_t *err)
+{
   struct coi_trust_entry *v = NULL;
   size_t n = 0;
-  if (hash_and_list (home, path, hex, &v, &n, err) < 0)
+  if (coi_trust_list (home, &v, &n, err) < 0)
     return -1;
   int found = 0;
   for (size_t i = 0; i < n && !found; i++)

@@ -49,9 +49,9 @@ void strv_clear (struct strv *s)
   s->n = s->cap = 0;
 }
 
-const char *coi_home_dir (void)
+const char *coi_home_dir (const char *const *env)
 {
-  const char *h = getenv ("HOME");
+  const char *h = coi_env_get (env, "HOME");
   if (h && *h)
     return h;
   struct passwd *pw = getpwuid (getuid ());

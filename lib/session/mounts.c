@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "session/naming.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -56,6 +57,26 @@ int coi_mounts_add (struct coi_mounts *m, const char *host, const char *containe
   m->items[m->n].host = steal_pointer (&habs);
   m->items[m->n].container = steal_pointer (&cabs);
   m->n++;
+  return 0;
+}
+
+int coi_mounts_add_config (struct coi_mounts *m, const struct coi_config *cfg, coi_error_t *err)
+{
+  const struct toml_value *arr = coi_config_node (cfg, "mounts.default");
+  if (arr && arr->type == TOML_ARRAY)
+    for (size_t i = 0; i < arr->u.arr.n; i++)
+      {
+        const struct toml_value *h = toml_table_get (arr->u.arr.items[i], "host");
+        const struct toml_value *c = toml_table_get (arr->u.arr.items[i], "container");
+        if (h == NULL || c == NULL || h->type != TOML_STRING || c->type != TOML_STRING)
+          continue; /* the config layer already reported it */
+        /* Relative to the workspace, resolved as the untrusted-config check
+           resolved it: never against the cwd. */
+        _cleanup_free_ char *host = NULL;
+        if (coi_config_resolve_path (cfg, h->u.s.ptr, &host, err) < 0
+            || coi_mounts_add (m, host, c->u.s.ptr, err) < 0)
+          return -1;
+      }
   return 0;
 }
 

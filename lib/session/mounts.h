@@ -24,6 +24,10 @@ void coi_mounts_clear (struct coi_mounts *m);
 int coi_mounts_add_spec (struct coi_mounts *m, const char *spec, coi_error_t *err);
 int coi_mounts_add (struct coi_mounts *m, const char *host, const char *container,
                     coi_error_t *err);
+struct coi_config;
+/* Add the configuration's [[mounts.default]] entries (a relative host path
+ * is the workspace's, symlinks resolved). */
+int coi_mounts_add_config (struct coi_mounts *m, const struct coi_config *cfg, coi_error_t *err);
 /* Check the whole set against the workspace mount point: absolute paths, no
  * two mounts at the same or nested container paths, nothing over /workspace
  * itself.  Then create missing host directories. */

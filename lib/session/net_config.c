@@ -96,7 +96,7 @@ int coi_net_log_path (const struct coi_config *cfg, char **out, coi_error_t *err
   /* The supervisor runs elsewhere (cwd /): it gets the path resolved. */
   if (p[0] == '/')
     *out = strdup (p);
-  else if (asprintf (out, "%s/%s", coi_home_dir (), p) < 0)
+  else if (asprintf (out, "%s/%s", coi_config_home (cfg), p) < 0)
     *out = NULL;
   return *out ? 0 : coi_error_errno (err, ENOMEM, "network.logging.path");
 }

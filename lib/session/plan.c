@@ -94,17 +94,8 @@ static bool dummy_requested (const struct coi_session_plan *p)
 
 static int collect_mounts (struct coi_session_plan *p, coi_error_t *err)
 {
-  const struct toml_value *arr = coi_config_node (p->cfg, "mounts.default");
-  if (arr && arr->type == TOML_ARRAY)
-    for (size_t i = 0; i < arr->u.arr.n; i++)
-      {
-        const struct toml_value *h = toml_table_get (arr->u.arr.items[i], "host");
-        const struct toml_value *c = toml_table_get (arr->u.arr.items[i], "container");
-        if (h == NULL || c == NULL || h->type != TOML_STRING || c->type != TOML_STRING)
-          continue; /* the config layer already reported it */
-        if (coi_mounts_add (&p->mounts, h->u.s.ptr, c->u.s.ptr, err) < 0)
-          return -1;
-      }
+  if (coi_mounts_add_config (&p->mounts, p->cfg, err) < 0)
+    return -1;
   for (const char *const *m = p->req->mount_flags; m && *m; m++)
     if (coi_mounts_add_spec (&p->mounts, *m, err) < 0)
       return -1;
@@ -210,7 +201,7 @@ int coi_session_plan_init (struct coi_session_plan *p, struct incus_client *c,
   sigaddset (&p->abort_set, SIGHUP);
   if (coi_workspace_abs (req->workspace, &p->workspace, err) < 0)
     return -1;
-  struct coi_config_load_opts lo = { .workspace = p->workspace, .profile = req->profile };
+  struct coi_config_load_opts lo = { .workspace = p->workspace, .profile = req->profile, .env = req->env };
   if (coi_config_load (&lo, &p->cfg, err) < 0 || collect_env (p, err) < 0
       || collect_mounts (p, err) < 0
       || (p->kind == COI_SESSION_COMMAND && plan_command (p, err) < 0)

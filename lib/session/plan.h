@@ -48,7 +48,7 @@ struct coi_session_request
   int stdin_fd;
   int stdout_fd;
   int stderr_fd;
-  const struct coi_env *env;      /* the host environment */
+  const char *const *env;         /* the host environment */
   const struct coi_sink *sink;    /* notices: progress, warnings */
   const char *progname;           /* in hints such as "<progname> attach NAME" */
 };

@@ -61,7 +61,7 @@ struct coi_session_opts
   /* Blocked signals that abort a launch between steps (SIGINT/TERM/HUP). */
   const sigset_t *abort_signals;
   const struct coi_sink *sink;     /* notices (NULL: none) */
-  const struct coi_env *env_host;  /* the host environment */
+  const char *const *env_host;    /* the host environment */
 };
 
 struct coi_session

@@ -259,7 +259,7 @@ int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_s
  * runs exactly as long as the session is guarded.  The policy is rebuilt
  * from the same configuration the launcher read (the container's labels
  * name its workspace and profile). */
-int coi_session_dns_filter_start (const char *spec_path, pid_t *pid, coi_error_t *err)
+int coi_session_dns_filter_start (const char *spec_path, const char *const *env, pid_t *pid, coi_error_t *err)
 {
   _cleanup_guard_spec_ struct coi_guard_spec spec;
   coi_guard_spec_init (&spec);
@@ -277,6 +277,7 @@ int coi_session_dns_filter_start (const char *spec_path, pid_t *pid, coi_error_t
   struct coi_config_load_opts lo = {
     .workspace = json_string_value (json_object_get (labels, COI_KEY_WORKSPACE)),
     .profile = json_string_value (json_object_get (labels, COI_KEY_PROFILE)),
+    .env = env,
     .quiet = true,
   };
   _cleanup_config_ struct coi_config *cfg = NULL;

@@ -42,6 +42,6 @@ void coi_session_unclaim (const char *container);
 
 /* In the supervisor: start the allowlist DNS filter for the spec's session
  * (*pid 0 when the mode needs none).  It dies with the supervisor. */
-int coi_session_dns_filter_start (const char *spec_path, pid_t *pid, coi_error_t *err);
+int coi_session_dns_filter_start (const char *spec_path, const char *const *env, pid_t *pid, coi_error_t *err);
 
 #endif

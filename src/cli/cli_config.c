@@ -42,6 +42,6 @@ int coi_ctx_config (struct coi_ctx *ctx, bool quiet, struct coi_config **out, co
   if (ctx->global.persistent_set)
     flags[n++] = ctx->global.persistent ? "container.persistent=true" : "container.persistent=false";
   struct coi_config_load_opts o = { .workspace = ws, .profile = ctx->global.profile, .flag_overrides = flags,
-                                    .quiet = quiet };
+                                    .env = ctx->env, .quiet = quiet };
   return coi_config_load (&o, out, err);
 }

@@ -80,7 +80,7 @@ COI_HANDLER (cmd_attach)
 
   struct coi_agent_user u = { 1000, 1000, "/home/code" };
   _cleanup_strv_ char **env = NULL;
-  if (coi_agent_env (&u, "code", coi_env_get (&ctx->env, "TERM"), NULL, &env, err) < 0)
+  if (coi_agent_env (&u, "code", coi_env_get (ctx->env, "TERM"), NULL, &env, err) < 0)
     return -1;
   if (!o.bash)
     {

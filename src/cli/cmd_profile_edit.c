@@ -99,7 +99,7 @@ COI_HANDLER (cmd_profile_create)
   if (!strcmp (name, "default"))
     {
       /* `profile create default` scaffolds the main config file. */
-      if (asprintf (&dir, "%s/.coi", o.project ? coi_config_workspace (cfg) : coi_home_dir ()) < 0
+      if (asprintf (&dir, "%s/.coi", o.project ? coi_config_workspace (cfg) : coi_config_home (cfg)) < 0
           || asprintf (&path, "%s/config.toml", dir) < 0 || (body = coi_config_template ()) == NULL)
         return coi_error_errno (err, ENOMEM, "profile create");
     }

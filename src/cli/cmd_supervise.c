@@ -61,7 +61,7 @@ COI_HANDLER (cmd_supervise)
      this container may hold its port, so this is not fatal. */
   pid_t dns = 0;
   coi_error_t dns_err = NULL;
-  if (coi_session_dns_filter_start (spec, &dns, &dns_err) < 0)
+  if (coi_session_dns_filter_start (spec, ctx->env, &dns, &dns_err) < 0)
     coi_error_report (&dns_err, stderr);
   /* The session's own end: save the agent's state, then remove an
      ephemeral container and its host state (unless an attached launcher

@@ -48,7 +48,7 @@ COI_HANDLER (cmd_trust)
   _cleanup_free_ char **pos = p.pos;
   if (p.npos > 0)
     return coi_error_usage (err, "trust takes no arguments");
-  const char *home = coi_home_dir ();
+  const char *home = coi_home_dir (ctx->env);
   if (o.list)
     return list_trusted (home, err);
   _cleanup_free_ char *ws = coi_ctx_workspace (ctx, err);
@@ -66,7 +66,7 @@ COI_HANDLER (cmd_trust)
   for (char **f = files; *f; f++)
     {
       char hex[65];
-      if (coi_trust_add (home, *f, err) < 0 || coi_sha256_file (*f, hex, err) < 0)
+      if (coi_trust_add (home, *f, hex, err) < 0)
         return -1;
       printf ("Trusted %s (sha256 %.16s…)\n", *f, hex);
     }
@@ -82,7 +82,7 @@ COI_HANDLER (cmd_untrust)
   _cleanup_free_ char **pos = p.pos;
   if (p.npos > 0)
     return coi_error_usage (err, "untrust takes no arguments");
-  const char *home = coi_home_dir ();
+  const char *home = coi_home_dir (ctx->env);
   _cleanup_free_ char *ws = coi_ctx_workspace (ctx, err);
   if (ws == NULL)
     return -1;

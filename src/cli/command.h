@@ -55,11 +55,11 @@ struct coi_global_opts
 struct coi_ctx
 {
   const char *progname;           /* "coi", or "claude-on-incus" when renamed */
+  const char *const *env;         /* the process environment, taken once in main */
   struct coi_global_opts global;
   struct incus_client *client;    /* opened on first use by coi_ctx_client */
   const struct coi_command *cmd;  /* the command being run */
   char cmd_path[256];             /* "container exec" */
-  struct coi_env env;             /* the environment, read once at start */
   struct coi_sink sink;           /* the library's notices, as this CLI shows them */
 };
 

@@ -9,6 +9,8 @@
 #include "incus/client.h"
 #include "util/cleanup.h"
 
+extern char **environ;
+
 const struct coi_opt *coi_global_options (void);
 
 /* Does this leading global flag consume the next argument as its value? */
@@ -52,7 +54,6 @@ static void ctx_release (struct coi_ctx *ctx)
   free (g->profile);
   cleanup_strvp (&g->env);
   cleanup_strvp (&g->mount);
-  coi_env_clear (&ctx->env);
   free (g->network);
   free (g->remote);
   free (g->project);
@@ -145,16 +146,9 @@ static int dispatch (struct coi_ctx *ctx, int argc, char **argv, coi_error_t *er
   return cmd->run (ctx, argc - (i - 1), argv + (i - 1), err);
 }
 
-extern char **environ;
-
 int main (int argc, char **argv)
 {
-  struct coi_ctx ctx = { 0 };
-  if (coi_env_init (&ctx.env, environ) < 0)
-    {
-      fputs ("coi: read the environment: out of memory\n", stderr);
-      return 1;
-    }
+  struct coi_ctx ctx = { .env = (const char *const *) environ };
   coi_cli_sink (&ctx.sink);
   coi_error_t err = NULL;
   _cleanup_free_ char *a0 = strdup (argv[0] ? argv[0] : "coi");

@@ -24,7 +24,7 @@ void coi_cli_session_request (struct coi_ctx *ctx, enum coi_session_kind kind,
     .stdin_fd = -1,
     .stdout_fd = -1,
     .stderr_fd = -1,
-    .env = &ctx->env,
+    .env = ctx->env,
     .sink = &ctx->sink,
     .progname = ctx->progname,
   };

@@ -289,6 +289,52 @@ static void test_environment (void **state)
                        "env COI_CONTAINER_PERSISTENT: container.persistent: expected a boolean, got \"maybe\"");
 }
 
+/* Issue 13: the loader takes its environment from the caller, never from
+ * the process (which says otherwise here). */
+static void test_injected_environment (void **state)
+{
+  struct fx *f = *state;
+  setenv ("COI_NETWORK_MODE", "open", 1);
+  setenv ("COI_TRUST_ALL", "1", 1);
+  setenv ("CLAUDE_ON_INCUS_IMAGE", "process-img", 1);
+  fx_write (f, "ws/.coi/config.toml", "[git]\nname = \"proj\"\n");
+  fx_write (f, "explicit.toml", "[container]\nalias = \"from-explicit\"\n");
+  fx_write (f, "home/.coi/profiles/p/config.toml", "[container]\nmax_slots = 3\n");
+  char cfg[700];
+  snprintf (cfg, sizeof cfg, "COI_CONFIG=%s", fx_abs (f, "explicit.toml"));
+  const char *vars[] = { "COI_NETWORK_MODE=allowlist", "CLAUDE_ON_INCUS_PERSISTENT=1", cfg,
+                         "COI_DEFAULTS_PROFILE=p", "COI_TRUST_ALL", NULL };
+  struct cfg_env env = { .home = f->home, .system_config = f->sys, .cwd = f->ws, .vars = vars };
+  coi_error_t err = NULL;
+  struct coi_config *c = NULL;
+  assert_int_equal (config_load_env (NULL, &env, &c, &err), 0);
+  assert_string_equal (coi_config_string (c, "network.mode"), "allowlist");
+  assert_string_equal (coi_config_origin (c, "network.mode"), "env COI_NETWORK_MODE");
+  assert_true (coi_config_bool (c, "container.persistent"));
+  assert_string_equal (coi_config_string (c, "container.image"), "coi");
+  assert_string_equal (coi_config_string (c, "container.alias"), "from-explicit");
+  assert_int_equal (coi_config_int (c, "container.max_slots"), 3);
+  /* "COI_TRUST_ALL" without a value is not "1": the project file stays untrusted. */
+  assert_null (coi_config_string (c, "git.name"));
+  coi_config_free (c);
+
+  /* The public loader: HOME comes from the injected environment too. */
+  fx_write (f, "home/.coi/config.toml", "[container]\nalias = \"from-home\"\n");
+  setenv ("HOME", f->root, 1);
+  char home[700];
+  snprintf (home, sizeof home, "HOME=%s", f->home);
+  const char *pub[] = { home, NULL };
+  struct coi_config_load_opts o = { .workspace = f->ws, .env = pub, .quiet = true };
+  assert_int_equal (coi_config_load (&o, &c, &err), 0);
+  assert_string_equal (coi_config_string (c, "container.alias"), "from-home");
+  assert_string_equal (coi_config_string (c, "network.mode"), "restricted");
+  assert_string_equal (coi_config_string (c, "container.image"), "coi");
+  coi_config_free (c);
+  unsetenv ("COI_NETWORK_MODE");
+  unsetenv ("COI_TRUST_ALL");
+  unsetenv ("CLAUDE_ON_INCUS_IMAGE");
+}
+
 static void test_flags (void **state)
 {
   struct fx *f = *state;
@@ -454,6 +500,7 @@ int main (void)
     cmocka_unit_test_setup_teardown (test_unknown_key_warnings, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown (test_error_messages, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown (test_environment, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown (test_injected_environment, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown (test_flags, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown (test_merge_rules, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown (test_tilde_paths, fx_setup, fx_teardown),

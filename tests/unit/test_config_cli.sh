@@ -74,6 +74,14 @@ printf '[network]\nmode = "open"\n[git]\nname = "proj"\n' > .coi/config.toml
 check "untrusted show" 0 "$COI" config show
 expect "one-line notice" "$root/err" "coi: warning: ignored from untrusted project config ($root/ws/.coi/config.toml): network.mode, git.name; run 'coi trust' in $root/ws to trust it"
 expect "mode kept" "$root/out" 'network.mode = "restricted"'
+expect "refusal marked" "$root/out" "#   refused from untrusted $root/ws/.coi/config.toml:2: network.mode = \"open\" (tighten-only: looser than the current value)"
+expect "refused key marked" "$root/out" "#   refused from untrusted $root/ws/.coi/config.toml:4: git.name = \"proj\" (not taken from an untrusted file)"
+check "untrusted show json" 0 "$COI" config show --format json
+if python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["settings"]["network.mode"]["refused"][0]; assert (r["value"], r["source"], r["reason"]) == ("open", sys.argv[2] + "/ws/.coi/config.toml:2", "tighten-only: looser than the current value"), r' "$root/out" "$root"; then
+  echo "ok   refusal in json"; else echo "FAIL refusal in json"; sed 's/^/  | /' "$root/out"; fails=$((fails + 1)); fi
+COI_NETWORK_MODE=allowlist check "environment reaches the loader" 0 "$COI" config show
+expect "env value" "$root/out" 'network.mode = "allowlist"'
+expect "env origin" "$root/out" "# env COI_NETWORK_MODE"
 check "trust" 0 "$COI" trust
 expect "trust output" "$root/out" "Trusted $root/ws/.coi/config.toml (sha256 "
 check "trusted show" 0 "$COI" config show --format json

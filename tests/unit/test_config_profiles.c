@@ -158,13 +158,19 @@ static void test_precedence_of_sources (void **state)
 static void test_untrusted_project_profile (void **state)
 {
   struct fx *f = *state;
-  fx_write (f, "ws/.coi/profiles/proj/config.toml", "image = \"p\"\n[network]\nmode = \"open\"\n");
+  fx_write (f, "ws/.coi/profiles/proj/config.toml", "image = \"p\"\n[timezone]\nmode = \"utc\"\n[network]\n"
+                                                    "mode = \"open\"\n");
   struct coi_config_load_opts o = { .profile = "proj" };
   _cleanup_config_ struct coi_config *c = fx_load (f, &o);
-  assert_string_equal (coi_config_string (c, "container.image"), "p");
+  assert_string_equal (coi_config_string (c, "timezone.mode"), "utc");
+  assert_string_equal (coi_config_string (c, "container.image"), "coi");
   assert_string_equal (coi_config_string (c, "network.mode"), "restricted");
   assert_int_equal (c->warnings.n, 1);
-  assert_non_null (strstr (c->warnings.v[0], "network.mode; run 'coi trust'"));
+  /* The notice names the profile file the refused values came from. */
+  char want[900];
+  snprintf (want, sizeof want, "ignored from untrusted project config (%s/.coi/profiles/proj/config.toml): "
+                               "container.image, network.mode; run 'coi trust'", f->ws);
+  assert_non_null (strstr (c->warnings.v[0], want));
 }
 
 static void test_validate (void **state)

@@ -66,7 +66,8 @@ static void test_untrusted_is_sanitised (void **state)
   assert_null (coi_config_profile_name (c));
   /* What does not weaken anything is applied. */
   assert_int_equal (coi_config_int (c, "network.refresh_interval_minutes"), 5);
-  assert_string_equal (toml_table_get (coi_config_node (c, "defaults.environment"), "SAFE")->u.s.ptr, "1");
+  /* The container's environment is the host's choice (ANTHROPIC_BASE_URL). */
+  assert_null (coi_config_node (c, "defaults.environment"));
   assert_string_equal (coi_config_strv (c, "security.secret_paths")[0], ".env");
   const struct toml_value *m = coi_config_node (c, "mounts.default");
   assert_int_equal (m->u.arr.n, 2);
@@ -78,8 +79,9 @@ static void test_untrusted_is_sanitised (void **state)
   snprintf (want, sizeof want,
             "ignored from untrusted project config (%s/.coi/config.toml): network.mode, "
             "network.block_private_networks, network.allowed_domains, defaults.profile, defaults.env_commands, "
-            "git.name, git.email, git.writable_hooks, container.session_name, security.writable_paths, "
-            "security.protected_paths, mounts.default outside the workspace; run 'coi trust' in %s to trust it",
+            "defaults.environment, git.name, git.email, git.writable_hooks, container.session_name, "
+            "security.writable_paths, security.protected_paths, mounts.default outside the workspace; "
+            "run 'coi trust' in %s to trust it",
             f->ws, f->ws);
   assert_string_equal (c->warnings.v[0], want);
 }
@@ -115,9 +117,9 @@ static void test_trust_store (void **state)
   assert_string_equal (files[1], want);
   assert_null (files[2]);
   for (char **p = files; *p; p++)
-    assert_int_equal (coi_trust_add (f->home, *p, &err), 0);
+    assert_int_equal (coi_trust_add (f->home, *p, NULL, &err), 0);
   /* Adding again replaces the entry. */
-  assert_int_equal (coi_trust_add (f->home, files[0], &err), 0);
+  assert_int_equal (coi_trust_add (f->home, files[0], NULL, &err), 0);
   struct stat st;
   assert_int_equal (stat (fx_abs (f, "home/.coi/trust.toml"), &st), 0);
   assert_int_equal (st.st_mode & 0777, 0600);
@@ -184,13 +186,53 @@ static void test_trust_store_errors (void **state)
 static void test_legacy_project_file (void **state)
 {
   struct fx *f = *state;
-  fx_write (f, "ws/.coi.toml", "[container]\nimage = \"legacy\"\n[network]\nmode = \"open\"\n");
+  fx_write (f, "ws/.coi.toml", "[timezone]\nmode = \"utc\"\n[container]\nimage = \"legacy\"\n[network]\n"
+                               "mode = \"open\"\n");
   _cleanup_config_ struct coi_config *c = fx_load (f, NULL);
-  assert_string_equal (coi_config_string (c, "container.image"), "legacy");
+  assert_string_equal (coi_config_string (c, "timezone.mode"), "utc");
+  assert_string_equal (coi_config_string (c, "container.image"), "coi");
   assert_string_equal (coi_config_string (c, "network.mode"), "restricted");
   char want[700];
   snprintf (want, sizeof want, "%s/.coi.toml:2", f->ws);
-  assert_string_equal (coi_config_origin (c, "container.image"), want);
+  assert_string_equal (coi_config_origin (c, "timezone.mode"), want);
+  /* It is the workspace's (the file `coi trust` records), not the cwd's. */
+  fx_write (f, "home/.coi.toml", "[timezone]\nname = \"Etc/cwd\"\n");
+  struct cfg_env env = { .home = f->home, .system_config = f->sys, .cwd = f->home,
+                         .vars = (const char *const *) environ };
+  struct coi_config_load_opts o = { .workspace = f->ws };
+  _cleanup_config_ struct coi_config *c2 = NULL;
+  coi_error_t err = NULL;
+  assert_int_equal (config_load_env (&o, &env, &c2, &err), 0);
+  assert_string_equal (coi_config_string (c2, "timezone.mode"), "utc");
+  assert_null (coi_config_string (c2, "timezone.name"));
+}
+
+/* A project config is read as a regular file of its own: not through a
+ * symbolic link (to a host file), not a FIFO that would hang the open. */
+static void test_project_file_kinds (void **state)
+{
+  struct fx *f = *state;
+  fx_write (f, "home/secret.toml", "[git]\nname = \"x\"\n");
+  fx_mkdirs (fx_abs (f, "ws/.coi/x"));
+  assert_int_equal (symlink (fx_abs (f, "home/secret.toml"), fx_abs (f, "ws/.coi/config.toml")), 0);
+  char want[900];
+  snprintf (want, sizeof want, "%s/.coi/config.toml: is a symbolic link; a project config must be a regular file",
+            f->ws);
+  assert_string_equal (fx_load_fail (f, NULL), want);
+  coi_error_t err = NULL;
+  assert_int_equal (coi_trust_add (f->home, fx_abs (f, "ws/.coi/config.toml"), NULL, &err), -1);
+  assert_string_equal (err->msg, want);
+  coi_error_release (&err);
+  unlink (fx_abs (f, "ws/.coi/config.toml"));
+  assert_int_equal (mkfifo (fx_abs (f, "ws/.coi/config.toml"), 0600), 0);
+  snprintf (want, sizeof want, "%s/.coi/config.toml: not a regular file", f->ws);
+  assert_string_equal (fx_load_fail (f, NULL), want);
+  /* The user's own files may be links. */
+  unlink (fx_abs (f, "ws/.coi/config.toml"));
+  fx_mkdirs (fx_abs (f, "home/.coi/x"));
+  assert_int_equal (symlink (fx_abs (f, "home/secret.toml"), fx_abs (f, "home/.coi/config.toml")), 0);
+  _cleanup_config_ struct coi_config *c = fx_load (f, NULL);
+  assert_string_equal (coi_config_string (c, "git.name"), "x");
 }
 
 int main (void)
@@ -201,6 +243,7 @@ int main (void)
     cmocka_unit_test_setup_teardown (test_trust_store, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown (test_trust_store_errors, fx_setup, fx_teardown),
     cmocka_unit_test_setup_teardown (test_legacy_project_file, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown (test_project_file_kinds, fx_setup, fx_teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

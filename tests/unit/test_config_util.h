@@ -8,6 +8,8 @@
 
 #include "config/config_private.h"
 
+extern char **environ;
+
 struct fx
 {
   char root[256];
@@ -115,7 +117,8 @@ static __attribute__ ((unused)) int fx_teardown (void **state)
 static __attribute__ ((unused)) int fx_load_err (struct fx *f, const struct coi_config_load_opts *o, coi_error_t *err)
 {
   struct coi_config *c = NULL;
-  struct cfg_env env = { .home = f->home, .system_config = f->sys, .cwd = f->ws, .npm = f->npm };
+  struct cfg_env env = { .home = f->home, .system_config = f->sys, .cwd = f->ws, .npm = f->npm,
+                         .vars = (const char *const *) environ };
   int r = config_load_env (o, &env, &c, err);
   coi_config_free (c);
   return r;
@@ -125,7 +128,8 @@ static __attribute__ ((unused)) struct coi_config *fx_load (struct fx *f, const 
 {
   struct coi_config *c = NULL;
   coi_error_t err = NULL;
-  struct cfg_env env = { .home = f->home, .system_config = f->sys, .cwd = f->ws, .npm = f->npm };
+  struct cfg_env env = { .home = f->home, .system_config = f->sys, .cwd = f->ws, .npm = f->npm,
+                         .vars = (const char *const *) environ };
   if (config_load_env (o, &env, &c, &err) < 0)
     fail_msg ("load failed: %s", err->msg);
   return c;
