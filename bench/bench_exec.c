@@ -128,7 +128,7 @@ static double one (int k, struct incus_client *c, const char *name, const char *
       {
         _cleanup_error_ coi_error_t err = NULL;
         struct incus_client *fresh = NULL;
-        r = incus_client_open (&fresh, NULL, NULL, &err);
+        r = incus_client_open (&fresh, NULL, NULL, (const char *const *) environ, &err);
         if (r == 0)
           r = exec_true (fresh, name);
         incus_client_free (fresh);
@@ -171,7 +171,7 @@ int main (int argc, char **argv)
     runs = 30;
   _cleanup_error_ coi_error_t err = NULL;
   struct incus_client *c = NULL;
-  if (incus_client_open (&c, NULL, NULL, &err) < 0)
+  if (incus_client_open (&c, NULL, NULL, (const char *const *) environ, &err) < 0)
     return coi_error_report (&err, stderr);
   char name[64];
   bool made = argc <= 2 || argv[2][0] == '\0';

@@ -17,6 +17,8 @@
 
 #include "bench_util.h"
 
+extern char **environ;
+
 
 static int ours (struct incus_client *c, const char *image, const char *name)
 {
@@ -122,7 +124,7 @@ int main (int argc, char **argv)
   double a[100], b[100], c[100];
   coi_error_t err = NULL;
   struct incus_client *cl;
-  if (incus_client_open (&cl, NULL, NULL, &err) < 0)
+  if (incus_client_open (&cl, NULL, NULL, (const char *const *) environ, &err) < 0)
     return coi_error_report (&err, stderr);
   CURL *h = curl_easy_init ();
   curl_easy_setopt (h, CURLOPT_UNIX_SOCKET_PATH, incus_client_endpoint (cl)->unix_path);

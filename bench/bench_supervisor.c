@@ -20,6 +20,8 @@
 #include "test_image.h"
 #include "util/cleanup.h"
 
+extern char **environ;
+
 #define MAX_SESSIONS 64
 
 /* utime + stime in clock ticks, or -1 when the process is gone. */
@@ -91,7 +93,7 @@ int main (int argc, char **argv)
 
   coi_error_t err = NULL;
   struct incus_client *c = NULL;
-  if (incus_client_open (&c, NULL, NULL, &err) < 0)
+  if (incus_client_open (&c, NULL, NULL, (const char *const *) environ, &err) < 0)
     return coi_error_report (&err, stderr);
   char names[MAX_SESSIONS][64];
   pid_t sup[MAX_SESSIONS] = { 0 };

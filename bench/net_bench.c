@@ -127,7 +127,10 @@ int main (void)
   if (getloadavg (load, 3) < 0)
     load[0] = -1;
   printf ("load average %.2f %.2f %.2f\n", load[0], load[1], load[2]);
-  if (coi_net_backend_open (&b, &err) < 0 || b.ops->check (b.h, &err) < 0)
+  /* Its own table and state, apart from any guard's. */
+  struct coi_net_site site;
+  if (coi_net_site_for (&site, "coi-bench-net", "/run/coi-bench/net", &err) < 0
+      || coi_net_backend_open (&b, &site, &err) < 0 || b.ops->check (b.h, &err) < 0)
     die ("privileges", err);
 
   struct coi_net_target t = { .container = "coi-bench-net", .addr = KEY, .gateway = LOOP,
@@ -189,7 +192,7 @@ int main (void)
     die ("upstream", NULL);
   struct coi_dns_filter_config cfg = { .listen_addr = LOOP, .listen_port = FILTER_PORT,
                                        .client_addr = LOOP, .set_addr = KEY, .upstream_addr = LOOP,
-                                       .upstream_port = UP_PORT, .policy = a, .log_fd = -1 };
+                                       .upstream_port = UP_PORT, .policy = a, .log_fd = -1, .site = &site };
   pid_t filter;
   if (coi_dns_filter_spawn (&cfg, &filter, &err) < 0)
     die ("filter", err);

@@ -27,6 +27,7 @@ workdir=$PWD
 require_root "$@"
 setup_machine
 build_coi build src/cli/coi
+setup_guard
 build_image
 echo "coi is ready ($(total_s) s): $ROOT/build/src/cli/coi"
 

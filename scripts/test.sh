@@ -25,10 +25,35 @@ apt_install "${TEST_PKGS[@]}"
 build_coi build all
 build_coi build-asan all -Db_sanitize=address,undefined -Db_lundef=false
 
-# From here on, whatever happens, the throwaway server goes.
-trap 'testserver_down' EXIT
+# A normal user in incus-admin, made for this run: suites run coi as them.
+TEST_USER=coi-tester
+test_user_down() {
+  id "$TEST_USER" >/dev/null 2>&1 || return 0
+  local uid
+  uid=$(id -u "$TEST_USER")
+  pkill -KILL -u "$uid" 2>/dev/null || true
+  userdel -r "$TEST_USER" >/dev/null 2>&1 || true
+  sed -i "/^root:$uid:1\$/d" /etc/subuid /etc/subgid
+}
+test_user_up() {
+  step "test user"
+  test_user_down
+  useradd -m -s /bin/bash -G incus-admin "$TEST_USER"
+  local uid gid
+  uid=$(id -u "$TEST_USER")
+  gid=$(id -g "$TEST_USER")
+  # raw.idmap maps their uid into the container: incusd reads these at start.
+  echo "root:$uid:1" >> /etc/subuid
+  echo "root:$gid:1" >> /etc/subgid
+  export COI_TEST_USER=$TEST_USER
+  ok "$TEST_USER (uid $uid)"
+}
+
+# From here on, whatever happens, the throwaway server and the user go.
+trap 'testserver_down; test_user_down' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+test_user_up
 testserver_up
 step "set-up against it (scripts/coi-up.sh --no-shell)"
 bash "$ROOT/scripts/coi-up.sh" --no-shell >"$LOGDIR/coi-up-test.log" 2>&1 \
@@ -50,6 +75,11 @@ run_tests() {
   ok "exit $rc (log $LOGDIR/test-$dir.log)"
 }
 run_tests build
+# The sanitizer build's guard serves its run (a restart, which sessions of
+# the first run have no reason to notice).
+step "guard service from build-asan"
+start_guard "$ROOT/build-asan/src/cli/coi"
+ok "restarted"
 run_tests build-asan
 
 # Count from meson's own records: one line per test in testlog.json.

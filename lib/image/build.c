@@ -131,7 +131,7 @@ int coi_image_build (struct incus_client *c, const struct coi_build_opts *o, cha
   if (fingerprint)
     *fingerprint = NULL;
   __attribute__ ((cleanup (build_clear))) struct coi_build b = {
-    .c = c, .alias = alias, .base = o->base && *o->base ? o->base : NULL, .log_fd = -1,
+    .c = c, .alias = alias, .base = o->base && *o->base ? o->base : NULL, .log_fd = -1, .env = o->env,
   };
   if (coi_stage_collect (&b.stage, err) < 0)
     return coi_error_prefix (err, "build image %s", alias);

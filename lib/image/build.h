@@ -25,6 +25,7 @@ struct coi_build_opts
   const char *alias; /* stable alias; NULL: "coi" */
   const char *base;  /* NULL: debootstrap */
   bool force;        /* build even when the alias exists */
+  const char *const *env; /* the caller's environment (remotes, cache, mirror) */
 };
 
 enum

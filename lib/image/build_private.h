@@ -21,6 +21,7 @@ struct coi_build
   int log_fd;            /* the build log, -1 if none */
   char *log_path;
   bool verbose;          /* COI_BUILD_VERBOSE: show every line */
+  const char *const *env;
 };
 
 /* The environment the recipe runs with ("K=V", NULL-terminated; caller

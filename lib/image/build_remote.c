@@ -173,7 +173,7 @@ static int build_in_container (struct coi_build *b, json_t *source, char **finge
 
 int coi_build_remote (struct coi_build *b, char **fingerprint, coi_error_t *err)
 {
-  _cleanup_json_ json_t *source = incus_image_source (b->base, err);
+  _cleanup_json_ json_t *source = incus_image_source (b->base, b->env, err);
   if (source == NULL)
     return -1;
   /* One build at a time: they share the container name coi-build. */

@@ -61,8 +61,6 @@ int incus_client_open_endpoint (struct incus_client **out, const struct incus_en
       incus_client_free (c);
       return coi_error_errno (err, ENOMEM, "open Incus client");
     }
-  const char *trace = getenv ("COI_TIMING_DEBUG");
-  c->trace = trace && *trace && strcmp (trace, "0") != 0;
   c->curl = curl_easy_init ();
   if (c->curl == NULL)
     {
@@ -73,11 +71,16 @@ int incus_client_open_endpoint (struct incus_client **out, const struct incus_en
   return 0;
 }
 
+void incus_client_set_trace (struct incus_client *c, const struct coi_sink *sink)
+{
+  c->trace = sink;
+}
+
 int incus_client_open (struct incus_client **out, const char *remote, const char *project,
-                       coi_error_t *err)
+                       const char *const *env, coi_error_t *err)
 {
   struct incus_endpoint ep = { 0 };
-  if (incus_remote_resolve (remote, &ep, err) < 0)
+  if (incus_remote_resolve (remote, env, &ep, err) < 0)
     return -1;
   int r = incus_client_open_endpoint (out, &ep, project, err);
   incus_endpoint_clear (&ep);
@@ -217,8 +220,8 @@ void incus_client_trace (struct incus_client *c, const char *method, const char 
   clock_gettime (CLOCK_MONOTONIC, &t1);
   double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
   c->calls++;
-  fprintf (stderr, "coi: api #%u at %.3f s: %s %s %.1f ms\n", c->calls,
-           t0.tv_sec + t0.tv_nsec / 1e9, method, path, ms);
+  coi_info (c->trace, "coi: api #%u at %.3f s: %s %s %.1f ms", c->calls, t0.tv_sec + t0.tv_nsec / 1e9,
+            method, path, ms);
 }
 
 static size_t collect_cb (char *ptr, size_t size, size_t nmemb, void *userdata)

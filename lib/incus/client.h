@@ -27,9 +27,13 @@ struct incus_endpoint
 void incus_endpoint_clear (struct incus_endpoint *ep);
 
 /* Open a client to the named remote (NULL: the config's default remote, or
- * the local socket when there is no config).  project NULL means "default". */
+ * the local socket when there is no config).  project NULL means "default".
+ * env (NAME=value list): INCUS_DIR, INCUS_SOCKET, INCUS_CONF, HOME. */
 int incus_client_open (struct incus_client **out, const char *remote, const char *project,
-                       coi_error_t *err);
+                       const char *const *env, coi_error_t *err);
+/* One line per API call to sink (NULL: none): what a command costs. */
+struct coi_sink;
+void incus_client_set_trace (struct incus_client *c, const struct coi_sink *sink);
 /* Open a client to an explicit endpoint (ownership of ep's strings stays with caller). */
 int incus_client_open_endpoint (struct incus_client **out, const struct incus_endpoint *ep,
                                 const char *project, coi_error_t *err);

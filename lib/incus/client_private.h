@@ -7,13 +7,14 @@
 #include <time.h>
 
 #include "incus/client.h"
+#include "util/sink.h"
 
 struct incus_client
 {
   struct incus_endpoint ep;
   char *project;
   CURL *curl; /* kept for connection reuse across calls */
-  bool trace; /* COI_TIMING_DEBUG */
+  const struct coi_sink *trace; /* one line per API call (COI_TIMING_DEBUG), or NULL */
   unsigned calls;
 };
 

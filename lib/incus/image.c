@@ -223,7 +223,7 @@ int incus_image_publish (struct incus_client *c, const struct incus_image_publis
   return incus_image_op_fingerprint (meta, fingerprint, "publish", err);
 }
 
-json_t *incus_image_source (const char *image, coi_error_t *err)
+json_t *incus_image_source (const char *image, const char *const *env, coi_error_t *err)
 {
   const char *colon = strchr (image, ':');
   const char *alias = colon ? colon + 1 : image;
@@ -244,7 +244,7 @@ json_t *incus_image_source (const char *image, coi_error_t *err)
           coi_error_errno (err, ENOMEM, "image %s", image);
           return NULL;
         }
-      if (incus_remote_lookup (remote, &info, err) < 0)
+      if (incus_remote_lookup (remote, env, &info, err) < 0)
         return NULL;
       bool no_addr = info.addr == NULL;
       if (no_addr)

@@ -33,7 +33,7 @@ int incus_image_exists (struct incus_client *c, const char *name, coi_error_t *e
  * image (no remote, or a unix:// one such as "local"), or one the server
  * pulls from the remote's image server (simplestreams or Incus protocol).
  * NULL with *err on a bad name or unknown remote. */
-json_t *incus_image_source (const char *image, coi_error_t *err);
+json_t *incus_image_source (const char *image, const char *const *env, coi_error_t *err);
 
 /* DELETE /1.0/images/FINGERPRINT, waiting for the operation. */
 int incus_image_delete (struct incus_client *c, const char *fingerprint, coi_error_t *err);

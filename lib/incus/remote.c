@@ -7,6 +7,7 @@
 #include <yaml.h>
 
 #include "util/cleanup.h"
+#include "util/hostenv.h"
 
 void incus_remote_info_clear (struct incus_remote_info *r)
 {
@@ -17,28 +18,28 @@ void incus_remote_info_clear (struct incus_remote_info *r)
   memset (r, 0, sizeof (*r));
 }
 
-char *incus_config_dir (void)
+char *incus_config_dir (const char *const *env)
 {
-  const char *conf = getenv ("INCUS_CONF");
+  const char *conf = coi_env_get (env, "INCUS_CONF");
   char *out = NULL;
   if (conf && *conf)
     return strdup (conf);
-  const char *xdg = getenv ("XDG_CONFIG_HOME");
+  const char *xdg = coi_env_get (env, "XDG_CONFIG_HOME");
   if (xdg && *xdg)
     return asprintf (&out, "%s/incus", xdg) < 0 ? NULL : out;
-  const char *home = getenv ("HOME");
+  const char *home = coi_env_get (env, "HOME");
   if (home == NULL || *home == '\0')
     return NULL;
   return asprintf (&out, "%s/.config/incus", home) < 0 ? NULL : out;
 }
 
-char *incus_local_socket_path (void)
+char *incus_local_socket (const char *const *env)
 {
-  const char *s = getenv ("INCUS_SOCKET");
+  const char *s = coi_env_get (env, "INCUS_SOCKET");
   char *out = NULL;
   if (s && *s)
     return strdup (s);
-  const char *dir = getenv ("INCUS_DIR");
+  const char *dir = coi_env_get (env, "INCUS_DIR");
   if (dir && *dir)
     return asprintf (&out, "%s/unix.socket", dir) < 0 ? NULL : out;
   return strdup ("/var/lib/incus/unix.socket");
@@ -86,9 +87,9 @@ static int set_builtin (const char *name, struct incus_remote_info *out)
   return out->name && out->addr && out->protocol ? 1 : -1;
 }
 
-static int load_config (yaml_document_t *doc, int *loaded, coi_error_t *err)
+static int load_config (const char *const *env, yaml_document_t *doc, int *loaded, coi_error_t *err)
 {
-  _cleanup_free_ char *dir = incus_config_dir ();
+  _cleanup_free_ char *dir = incus_config_dir (env);
   _cleanup_free_ char *path = NULL;
   *loaded = 0;
   if (dir == NULL || asprintf (&path, "%s/config.yml", dir) < 0)
@@ -117,12 +118,13 @@ static int load_config (yaml_document_t *doc, int *loaded, coi_error_t *err)
   return 0;
 }
 
-int incus_remote_lookup (const char *name, struct incus_remote_info *out, coi_error_t *err)
+int incus_remote_lookup (const char *name, const char *const *env, struct incus_remote_info *out,
+                         coi_error_t *err)
 {
   yaml_document_t doc;
   int loaded = 0;
   memset (out, 0, sizeof (*out));
-  if (load_config (&doc, &loaded, err) < 0)
+  if (load_config (env, &doc, &loaded, err) < 0)
     return -1;
 
   yaml_node_t *root = loaded ? yaml_document_get_root_node (&doc) : NULL;
@@ -165,21 +167,22 @@ int incus_remote_lookup (const char *name, struct incus_remote_info *out, coi_er
   return r;
 }
 
-int incus_remote_resolve (const char *name, struct incus_endpoint *ep, coi_error_t *err)
+int incus_remote_resolve (const char *name, const char *const *env, struct incus_endpoint *ep,
+                          coi_error_t *err)
 {
   struct incus_remote_info info;
   memset (ep, 0, sizeof (*ep));
   /* An explicit socket in the environment wins over a default remote. */
-  if ((name == NULL || *name == '\0') && (getenv ("INCUS_SOCKET") || getenv ("INCUS_DIR")))
+  if ((name == NULL || *name == '\0') && (coi_env_get (env, "INCUS_SOCKET") || coi_env_get (env, "INCUS_DIR")))
     name = "local";
-  if (incus_remote_lookup (name, &info, err) < 0)
+  if (incus_remote_lookup (name, env, &info, err) < 0)
     return -1;
 
   int r = 0;
   if (strncmp (info.addr, "unix://", 7) == 0)
     {
       ep->name = strdup (info.name);
-      ep->unix_path = info.addr[7] ? strdup (info.addr + 7) : incus_local_socket_path ();
+      ep->unix_path = info.addr[7] ? strdup (info.addr + 7) : incus_local_socket (env);
       if (ep->name == NULL || ep->unix_path == NULL)
         r = coi_error_errno (err, ENOMEM, "resolve Incus remote '%s'", info.name);
     }
@@ -191,7 +194,7 @@ int incus_remote_resolve (const char *name, struct incus_endpoint *ep, coi_error
                             info.name, info.protocol);
       else
         {
-          _cleanup_free_ char *dir = incus_config_dir ();
+          _cleanup_free_ char *dir = incus_config_dir (env);
           ep->name = strdup (info.name);
           ep->url = strdup (info.addr);
           if (dir == NULL || ep->name == NULL || ep->url == NULL

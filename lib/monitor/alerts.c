@@ -15,6 +15,11 @@ int coi_alerts_append (const char *path, const char *line, coi_error_t *err)
   _cleanup_close_ int fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
     return coi_error_errno (err, errno, "open alerts %s", path);
+  return coi_alerts_append_fd (fd, path, line, err);
+}
+
+int coi_alerts_append_fd (int fd, const char *path, const char *line, coi_error_t *err)
+{
   _cleanup_free_ char *text = NULL;
   if (asprintf (&text, "%s\n", line) < 0)
     return coi_error_errno (err, ENOMEM, "write alert");

@@ -13,6 +13,8 @@
 
 /* Append "line\n" (one write, O_APPEND). */
 int coi_alerts_append (const char *path, const char *line, coi_error_t *err);
+/* The same on an open (O_APPEND) descriptor; path only names it in errors. */
+int coi_alerts_append_fd (int fd, const char *path, const char *line, coi_error_t *err);
 
 struct coi_alerts_tail
 {

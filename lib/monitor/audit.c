@@ -12,6 +12,18 @@
 #include "util/fs.h"
 #include "util/clock.h"
 
+int coi_audit_open_fd (struct coi_audit *a, int fd, const char *container, coi_error_t *err)
+{
+  a->fd = fd;
+  a->container = strdup (container);
+  if (a->container == NULL)
+    {
+      coi_audit_close (a);
+      return coi_error_errno (err, ENOMEM, "open audit log");
+    }
+  return 0;
+}
+
 int coi_audit_open (struct coi_audit *a, const char *path, const char *container, coi_error_t *err)
 {
   a->fd = -1;

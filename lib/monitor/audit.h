@@ -26,6 +26,8 @@ struct coi_audit
 };
 
 int coi_audit_open (struct coi_audit *a, const char *path, const char *container, coi_error_t *err);
+/* The same on a descriptor opened elsewhere (taken over, closed on error). */
+int coi_audit_open_fd (struct coi_audit *a, int fd, const char *container, coi_error_t *err);
 void coi_audit_close (struct coi_audit *a);
 
 static inline void cleanup_auditp (struct coi_audit *a)

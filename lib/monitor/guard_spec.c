@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,6 +149,8 @@ void coi_guard_spec_clear (struct coi_guard_spec *s)
     json_decref (s->allowed);
   if (s->limits)
     json_decref (s->limits);
+  free (s->owner.state_dir);
+  json_decref (s->policy);
   memset (s, 0, sizeof *s);
 }
 
@@ -161,6 +164,49 @@ static int dup_opt (json_t *j, const char *key, char **out, coi_error_t *err)
   free (*out);
   *out = strdup (json_string_value (v));
   return *out ? 0 : coi_error_errno (err, ENOMEM, "session spec");
+}
+
+static int read_site (struct coi_guard_spec *s, json_t *o, coi_error_t *err)
+{
+  if (o == NULL || json_is_null (o))
+    return 0;
+  const char *table = NULL, *dir = NULL;
+  json_int_t base = 0;
+  json_error_t jerr;
+  if (json_unpack_ex (o, &jerr, JSON_STRICT, "{s:s, s:s, s:I}", "table", &table, "state_dir", &dir, "log_base",
+                      &base)
+      < 0)
+    return coi_error_usage (err, "session spec: site: %s", jerr.text);
+  if (strlen (table) >= sizeof s->site.table || strlen (dir) >= sizeof s->site.state_dir || base < 1
+      || base > 65000 || dir[0] != '/')
+    return coi_error_usage (err, "session spec: site: out of range");
+  s->has_site = true;
+  strcpy (s->site.table, table);
+  strcpy (s->site.state_dir, dir);
+  s->site.log_base = (uint16_t) base;
+  return 0;
+}
+
+static int read_owner (struct coi_guard_spec *s, json_t *o, coi_error_t *err)
+{
+  if (o == NULL || json_is_null (o))
+    return 0;
+  json_int_t uid = -1, gid = -1;
+  const char *name = NULL, *dir = NULL;
+  json_error_t jerr;
+  if (json_unpack_ex (o, &jerr, JSON_STRICT, "{s:I, s:I, s:s, s:s}", "uid", &uid, "gid", &gid, "name",
+                      &name, "state_dir", &dir) < 0)
+    return coi_error_usage (err, "session spec: owner: %s", jerr.text);
+  if (uid < 0 || gid < 0 || uid > 0x7fffffff || gid > 0x7fffffff || strlen (name) >= sizeof s->owner.name
+      || dir[0] != '/')
+    return coi_error_usage (err, "session spec: owner: out of range");
+  s->owner.set = true;
+  s->owner.uid = (uid_t) uid;
+  s->owner.gid = (gid_t) gid;
+  snprintf (s->owner.name, sizeof s->owner.name, "%s", name);
+  free (s->owner.state_dir);
+  s->owner.state_dir = strdup (dir);
+  return s->owner.state_dir ? 0 : coi_error_errno (err, ENOMEM, "session spec");
 }
 
 int coi_guard_spec_from_json (struct coi_guard_spec *s, json_t *j, coi_error_t *err)
@@ -213,6 +259,16 @@ int coi_guard_spec_from_json (struct coi_guard_spec *s, json_t *j, coi_error_t *
     }
   if (coi_monitor_settings_from_json (&s->monitoring, mon, err) < 0)
     return coi_error_prefix (err, "session spec");
+  if (read_owner (s, json_object_get (j, "owner"), err) < 0 || read_site (s, json_object_get (j, "site"), err) < 0)
+    return -1;
+  json_t *policy = net ? json_object_get (net, "policy") : NULL;
+  if (policy && !json_is_null (policy))
+    {
+      if (!json_is_object (policy))
+        return coi_error_usage (err, "session spec: network.policy: expected an object");
+      json_decref (s->policy);
+      s->policy = json_incref (policy);
+    }
   s->ephemeral = ephemeral;
   s->started_at = (time_t) started;
   s->max_duration_sec = (long) max_dur;
@@ -227,14 +283,22 @@ json_t *coi_guard_spec_to_json (const struct coi_guard_spec *s)
   json_t *mon = coi_monitor_settings_to_json (&s->monitoring);
   if (mon == NULL)
     return NULL;
-  return json_pack ("{s:i, s:s, s:s?, s:s?, s:b, s:I, s:s?, s:{s:s?, s:O?, s:i, s:s?}, s:O?, s:{s:I, s:b, s:b, s:i}, s:o}",
+  json_t *owner = s->owner.set ? json_pack ("{s:I, s:I, s:s, s:s}", "uid", (json_int_t) s->owner.uid, "gid",
+                                            (json_int_t) s->owner.gid, "name", s->owner.name, "state_dir",
+                                            s->owner.state_dir ? s->owner.state_dir : "/")
+                               : NULL;
+  json_t *site = s->has_site ? json_pack ("{s:s, s:s, s:i}", "table", s->site.table, "state_dir",
+                                          s->site.state_dir, "log_base", (int) s->site.log_base)
+                             : NULL;
+  return json_pack ("{s:i, s:s, s:s?, s:s?, s:b, s:I, s:s?, s:{s:s?, s:O?, s:i, s:s?, s:O?}, s:O?, "
+                    "s:{s:I, s:b, s:b, s:i}, s:o, s:o?, s:o?}",
                     "version", 1, "container", s->container, "remote", s->remote, "project", s->project,
                     "ephemeral", s->ephemeral, "started_at", (json_int_t) s->started_at, "audit_log",
                     s->audit_log, "network", "mode", s->network_mode, "allowed", s->allowed, "log_group",
-                    s->log_group, "log_path", s->log_path, "limits",
+                    s->log_group, "log_path", s->log_path, "policy", s->policy, "limits",
                     s->limits, "runtime", "max_duration_sec", (json_int_t) s->max_duration_sec,
                     "auto_stop", s->auto_stop, "stop_graceful", s->stop_graceful, "stop_timeout_sec",
-                    s->stop_timeout_sec, "monitoring", mon);
+                    s->stop_timeout_sec, "monitoring", mon, "owner", owner, "site", site);
 }
 
 int coi_guard_spec_load (const char *path, struct coi_guard_spec *s, coi_error_t *err)

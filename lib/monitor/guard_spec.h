@@ -7,8 +7,10 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <time.h>
 
+#include "netpolicy/site.h"
 #include "util/error.h"
 
 /* The [monitoring] keys, named as in the config file. */
@@ -36,6 +38,19 @@ void coi_monitor_settings_defaults (struct coi_monitor_settings *s);
 int coi_monitor_settings_from_json (struct coi_monitor_settings *s, json_t *table, coi_error_t *err);
 json_t *coi_monitor_settings_to_json (const struct coi_monitor_settings *s);
 
+/* Whose session it is, when a root supervisor (started by the guard
+ * service) guards another user's session: the user-facing files (audit
+ * log, alerts, network log) are opened as that user, under state_dir (the
+ * user's ~/.coi), and the end of the session runs as them. */
+struct coi_spec_owner
+{
+  bool set;
+  uid_t uid;
+  gid_t gid;
+  char name[64];
+  char *state_dir;
+};
+
 struct coi_guard_spec
 {
   char *container;
@@ -54,6 +69,10 @@ struct coi_guard_spec
   bool stop_graceful;
   int stop_timeout_sec;
   struct coi_monitor_settings monitoring;
+  struct coi_spec_owner owner;
+  json_t *policy;   /* the network policy as applied (the DNS filter's), or NULL */
+  bool has_site;
+  struct coi_net_site site; /* where the guard keeps the session's rules */
 };
 
 void coi_guard_spec_init (struct coi_guard_spec *s);

@@ -27,20 +27,11 @@ static int home_subdir (const char *sub, bool create, char **out, coi_error_t *e
   return 0;
 }
 
+/* The user's own run files (claims, alerts): ~/.coi/run, root's too; the
+ * guard's are under its own state directory. */
 static int run_dir (bool create, char **out, coi_error_t *err)
 {
-  const char *env = getenv ("COI_RUN_DIR");
-  const char *dir = NULL;
-  if (env && *env == '/')
-    dir = env;
-  else if (geteuid () == 0)
-    dir = "/run/coi";
-  if (dir == NULL)
-    return home_subdir ("run", create, out, err);
-  if (create && coi_mkdir_p (dir, 0700, err) < 0)
-    return -1;
-  *out = strdup (dir);
-  return *out ? 0 : coi_error_errno (err, ENOMEM, "build path");
+  return home_subdir ("run", create, out, err);
 }
 
 int coi_run_dir (char **out, coi_error_t *err)

@@ -19,20 +19,12 @@
 #include "monitor/paths.h"
 #include "monitor/supervisor.h"
 #include "util/cleanup.h"
+#include "util/names.h"
 
 #define READY_TIMEOUT_MS 15000
 
-int coi_supervisor_status (const char *container, bool *guarded, pid_t *pid)
+static int status_at (const char *path, bool *guarded, pid_t *pid)
 {
-  *guarded = false;
-  *pid = 0;
-  _cleanup_free_ char *path = NULL;
-  _cleanup_error_ coi_error_t err = NULL;
-  if (coi_run_path_peek (container, COI_RUN_LOCK, &path, &err) < 0)
-    {
-      errno = err && err->status ? err->status : EINVAL;
-      return -1;
-    }
   _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return errno == ENOENT ? 0 : -1;
@@ -45,6 +37,33 @@ int coi_supervisor_status (const char *container, bool *guarded, pid_t *pid)
       *pid = fl.l_pid;
     }
   return 0;
+}
+
+int coi_supervisor_status (const char *container, bool *guarded, pid_t *pid)
+{
+  *guarded = false;
+  *pid = 0;
+  _cleanup_free_ char *path = NULL;
+  _cleanup_error_ coi_error_t err = NULL;
+  if (coi_run_path_peek (container, COI_RUN_LOCK, &path, &err) < 0)
+    {
+      errno = err && err->status ? err->status : EINVAL;
+      return -1;
+    }
+  return status_at (path, guarded, pid);
+}
+
+int coi_supervisor_status_in (const char *run_dir, const char *container, bool *guarded, pid_t *pid)
+{
+  *guarded = false;
+  *pid = 0;
+  _cleanup_free_ char *path = NULL;
+  if (!coi_valid_container_name (container) || asprintf (&path, "%s/%s%s", run_dir, container, COI_RUN_LOCK) < 0)
+    {
+      errno = EINVAL;
+      return -1;
+    }
+  return status_at (path, guarded, pid);
 }
 
 /* The message a starting supervisor sends on its ready pipe. */
@@ -109,15 +128,14 @@ static void become_supervisor (const char *binary, char *const *argv, int log_fd
   _exit (127);
 }
 
-int coi_supervisor_spawn (const char *coi_binary, const char *spec_path, int nflog_fd, pid_t *pid,
-                          coi_error_t *err)
+/* Fork the supervisor (detached, given to init) and hand back the read end
+ * of its ready pipe; *log_path says where its output goes. */
+static int start (const char *coi_binary, const char *spec_path, int nflog_fd, bool restarted,
+                  int *ready_rd, char **log_path, char **container, coi_error_t *err)
 {
   _cleanup_guard_spec_ struct coi_guard_spec spec;
   coi_guard_spec_init (&spec);
   if (coi_guard_spec_load (spec_path, &spec, err) < 0)
-    return coi_error_prefix (err, "start supervisor");
-  _cleanup_free_ char *log_path = NULL;
-  if (coi_run_path (spec.container, COI_RUN_LOG, &log_path, err) < 0)
     return coi_error_prefix (err, "start supervisor");
   char self[4096];
   if (coi_binary == NULL)
@@ -131,13 +149,31 @@ int coi_supervisor_spawn (const char *coi_binary, const char *spec_path, int nfl
   _cleanup_free_ char *spec_abs = realpath (spec_path, NULL);
   if (spec_abs == NULL)
     return coi_error_errno (err, errno, "start supervisor: %s", spec_path);
-  /* Without a socket to hand over, argv ends before "--nflog-fd". */
-  char *const argv[] = { (char *) "coi", (char *) "__supervise", (char *) "--spec", spec_abs,
-                         (char *) "--ready-fd", (char *) "3", nflog_fd >= 0 ? (char *) "--nflog-fd" : NULL,
-                         (char *) "4", NULL };
-  _cleanup_close_ int log_fd = open (log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  /* Its log lives beside the spec. */
+  char *slash = strrchr (spec_abs, '/');
+  if (asprintf (log_path, "%.*s/%s%s", (int) (slash - spec_abs), spec_abs, spec.container, COI_RUN_LOG) < 0
+      || (*container = strdup (spec.container)) == NULL)
+    return coi_error_errno (err, ENOMEM, "start supervisor");
+  /* Without a socket to hand over, argv has no "--nflog-fd". */
+  char *argv[10];
+  int a = 0;
+  argv[a++] = (char *) "coi";
+  argv[a++] = (char *) "__supervise";
+  argv[a++] = (char *) "--spec";
+  argv[a++] = spec_abs;
+  argv[a++] = (char *) "--ready-fd";
+  argv[a++] = (char *) "3";
+  if (nflog_fd >= 0)
+    {
+      argv[a++] = (char *) "--nflog-fd";
+      argv[a++] = (char *) "4";
+    }
+  if (restarted)
+    argv[a++] = (char *) "--restarted";
+  argv[a] = NULL;
+  _cleanup_close_ int log_fd = open (*log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (log_fd < 0)
-    return coi_error_errno (err, errno, "start supervisor: open %s", log_path);
+    return coi_error_errno (err, errno, "start supervisor: open %s", *log_path);
   int pipefd[2];
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
     return coi_error_errno (err, errno, "start supervisor: pipe");
@@ -165,21 +201,39 @@ int coi_supervisor_spawn (const char *coi_binary, const char *spec_path, int nfl
   int status;
   while (waitpid (child, &status, 0) < 0 && errno == EINTR)
     ;
+  *ready_rd = steal_fd (&rd);
+  return 0;
+}
+
+int coi_supervisor_spawn_async (const char *coi_binary, const char *spec_path, int nflog_fd,
+                                bool restarted, int *ready_fd, coi_error_t *err)
+{
+  _cleanup_free_ char *log_path = NULL, *container = NULL;
+  return start (coi_binary, spec_path, nflog_fd, restarted, ready_fd, &log_path, &container, err);
+}
+
+int coi_supervisor_spawn (const char *coi_binary, const char *spec_path, int nflog_fd, pid_t *pid,
+                          coi_error_t *err)
+{
+  _cleanup_free_ char *log_path = NULL, *container = NULL;
+  _cleanup_close_ int rd = -1;
+  if (start (coi_binary, spec_path, nflog_fd, false, &rd, &log_path, &container, err) < 0)
+    return -1;
   if (pid == NULL)
     return 0; /* its "ready" meets a closed pipe: SIGPIPE is ignored there */
   char msg[512];
   int n = read_ready (rd, msg, sizeof msg);
   if (n == -ETIMEDOUT)
-    return coi_error_make (err, ETIMEDOUT, "start supervisor for %s: no answer in %d s (see %s)", spec.container,
+    return coi_error_make (err, ETIMEDOUT, "start supervisor for %s: no answer in %d s (see %s)", container,
                            READY_TIMEOUT_MS / 1000, log_path);
   if (n <= 0)
-    return coi_error_make (err, EIO, "start supervisor for %s: it exited at start (see %s)", spec.container,
+    return coi_error_make (err, EIO, "start supervisor for %s: it exited at start (see %s)", container,
                            log_path);
   if (strncmp (msg, "OK ", 3) == 0 || strncmp (msg, "BUSY ", 5) == 0)
     {
       *pid = (pid_t) atoi (strchr (msg, ' ') + 1);
       return 0;
     }
-  return coi_error_make (err, 0, "start supervisor for %s: %s", spec.container,
+  return coi_error_make (err, 0, "start supervisor for %s: %s", container,
                          strncmp (msg, "ERR ", 4) == 0 ? msg + 4 : msg);
 }

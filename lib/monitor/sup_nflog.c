@@ -27,7 +27,7 @@ void sup_nflog_open (struct sup *s)
   _cleanup_error_ coi_error_t err = NULL;
   const char *why = NULL;
   int log_fd = -1;
-  if (g->log_path && coi_netlog_open_fd (g->log_path, &log_fd, &err) < 0)
+  if (g->log_path && sup_open_user_file (s, g->log_path, &log_fd, &err) < 0)
     {
       coi_warn (s->sink, "%s", err->msg);
       coi_error_release (&err);

@@ -63,7 +63,8 @@ static void alert (struct sup *s, const struct coi_threat *t, const char *action
   snprintf (line, sizeof line, "[%s] %s in %s: %s%s%s", level, t->title, s->spec->container, what,
             strcmp (action, "paused") == 0 ? " " : "", strcmp (action, "paused") == 0 ? s->spec->container : "");
   _cleanup_error_ coi_error_t err = NULL;
-  if (coi_alerts_append (s->alerts_path, line, &err) < 0)
+  if (s->alerts_fd >= 0 ? coi_alerts_append_fd (s->alerts_fd, s->alerts_path, line, &err) < 0
+                        : coi_alerts_append (s->alerts_path, line, &err) < 0)
     coi_warn (s->sink, "alert not delivered: %s", err->msg);
 }
 

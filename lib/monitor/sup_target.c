@@ -9,12 +9,14 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "incus/instance.h"
 #include "monitor/fanwatch.h"
 #include "monitor/supervisor_private.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/sink.h"
 
 const char *coi_end_reason_name (enum coi_end_reason r)
@@ -201,11 +203,28 @@ static int set_state (struct sup *s, const char *action, int timeout_s, bool for
   return 0;
 }
 
+/* A guard-run supervisor records what it did beside its spec, so that the
+ * guard keeps the container so across restarts of itself and of Incus,
+ * until the owner lifts it (coi unfreeze). */
+static void record_hold (struct sup *s, const char *action)
+{
+  if (!s->spec->owner.set || s->run_dir == NULL)
+    return;
+  _cleanup_free_ char *path = NULL;
+  _cleanup_json_ json_t *j = json_pack ("{s:s, s:I}", "action", action, "at", (json_int_t) time (NULL));
+  _cleanup_free_ char *text = j ? json_dumps (j, JSON_COMPACT) : NULL;
+  _cleanup_error_ coi_error_t err = NULL;
+  if (text == NULL || asprintf (&path, "%s/%s.hold", s->run_dir, s->spec->container) < 0
+      || coi_write_file_atomic (path, text, strlen (text), 0600, &err) < 0)
+    coi_warn (s->sink, "cannot record the %s hold of %s", action, s->spec->container);
+}
+
 int sup_freeze (struct sup *s, coi_error_t *err)
 {
   if (set_state (s, "freeze", -1, false, err) < 0)
     return -1;
   snprintf (s->status, sizeof s->status, "Frozen");
+  record_hold (s, "paused");
   return 0;
 }
 
@@ -221,6 +240,7 @@ int sup_kill (struct sup *s, coi_error_t *err)
    * ends every process of the container's pid namespace at once.  Then
    * Incus stops it properly (or finds it stopped). */
   bool signalled = s->pidfd >= 0 && syscall (SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0) == 0;
+  record_hold (s, "killed");
   if (set_state (s, "stop", -1, true, err) < 0)
     {
       _cleanup_free_ char *st = NULL;

@@ -20,6 +20,8 @@
 #include "monitor/fanwatch.h"
 #include "monitor/paths.h"
 #include "monitor/supervisor_private.h"
+#include "netpolicy/netlog.h"
+#include "util/asuser.h"
 #include "util/cleanup.h"
 #include "util/sink.h"
 
@@ -283,43 +285,96 @@ static void sup_release (struct sup *s)
     json_decref (s->last_sample);
   free (s->alerts_path);
   free (s->spec_path);
+  free (s->run_dir);
+  if (s->alerts_fd >= 0)
+    close (s->alerts_fd);
   if (s->client)
     incus_client_free (s->client);
 }
 
 /* Remove the run files of a session that is over (the log stays for
  * reading).  The lock goes last, while we still hold it. */
-static void remove_run_files (const char *container)
+static void remove_run_files (const char *run_dir, const char *container)
 {
-  static const char *const suffixes[] = { COI_RUN_SPEC, COI_RUN_ALERTS, COI_RUN_LOCK };
-  for (size_t i = 0; i < 3; i++)
+  static const char *const suffixes[] = { COI_RUN_SPEC, COI_RUN_LOCK };
+  for (size_t i = 0; i < 2; i++)
     {
       _cleanup_free_ char *p = NULL;
-      _cleanup_error_ coi_error_t err = NULL;
-      if (coi_run_path_peek (container, suffixes[i], &p, &err) == 0)
+      if (asprintf (&p, "%s/%s%s", run_dir, container, suffixes[i]) >= 0)
         unlink (p);
     }
+}
+
+static bool for_another_user (const struct sup *s)
+{
+  return s->spec->owner.set && geteuid () == 0 && s->spec->owner.uid != 0;
+}
+
+int sup_open_user_file (struct sup *s, const char *path, int *fd, coi_error_t *err)
+{
+  const int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC;
+  if (!for_another_user (s))
+    return coi_netlog_open_fd (path, fd, err);
+  const struct coi_spec_owner *o = &s->spec->owner;
+  struct coi_user_id u = { .uid = o->uid, .gid = o->gid, .name = NULL };
+  return coi_open_as (&u, path, flags, 0600, 1, fd, err);
+}
+
+struct prune
+{
+  const char *dir;
+  int days;
+};
+
+static int prune_as_owner (void *data)
+{
+  struct prune *p = data;
+  int removed = 0;
+  _cleanup_error_ coi_error_t err = NULL;
+  return coi_audit_prune (p->dir, p->days, time (NULL), &removed, &err) < 0 ? 1 : 0;
+}
+
+/* The audit log, the alerts file and old audit logs, all of them the
+ * owner's: under the owner's ~/.coi when the spec names it. */
+static int open_user_files (struct sup *s, coi_error_t *err)
+{
+  const struct coi_guard_spec *g = s->spec;
+  _cleanup_free_ char *audit_path = NULL, *audit_dir = NULL;
+  if (g->owner.set && g->owner.state_dir)
+    {
+      if (asprintf (&s->alerts_path, "%s/run/%s%s", g->owner.state_dir, g->container, COI_RUN_ALERTS) < 0
+          || asprintf (&audit_dir, "%s/audit", g->owner.state_dir) < 0)
+        return coi_error_errno (err, ENOMEM, "supervisor paths");
+      int fd = -1;
+      if (sup_open_user_file (s, s->alerts_path, &fd, err) < 0)
+        return -1;
+      s->alerts_fd = fd;
+    }
+  else if (coi_run_path (g->container, COI_RUN_ALERTS, &s->alerts_path, err) < 0
+           || coi_audit_dir (&audit_dir, err) < 0)
+    return -1;
+  if (g->audit_log == NULL && coi_audit_path (g->container, &audit_path, err) < 0)
+    return -1;
+  int afd = -1;
+  if (sup_open_user_file (s, g->audit_log ? g->audit_log : audit_path, &afd, err) < 0
+      || coi_audit_open_fd (&s->audit, afd, g->container, err) < 0)
+    return -1;
+  struct prune p = { audit_dir, g->monitoring.audit_log_retention_days };
+  _cleanup_error_ coi_error_t perr = NULL;
+  int r = for_another_user (s)
+              ? coi_run_as (&(struct coi_user_id) { g->owner.uid, g->owner.gid, NULL }, prune_as_owner, &p, &perr)
+              : prune_as_owner (&p);
+  if (r != 0)
+    coi_warn (s->sink, "old audit logs in %s were not pruned", audit_dir);
+  return 0;
 }
 
 static int setup (struct sup *s, coi_error_t *err)
 {
   const struct coi_guard_spec *g = s->spec;
-  if (coi_run_path (g->container, COI_RUN_ALERTS, &s->alerts_path, err) < 0)
+  if (open_user_files (s, err) < 0)
     return -1;
-  _cleanup_free_ char *audit_path = NULL;
-  if (g->audit_log == NULL && coi_audit_path (g->container, &audit_path, err) < 0)
-    return -1;
-  if (coi_audit_open (&s->audit, g->audit_log ? g->audit_log : audit_path, g->container, err) < 0)
-    return -1;
-  _cleanup_free_ char *audit_dir = NULL;
-  int removed = 0;
-  if (coi_audit_dir (&audit_dir, err) < 0
-      || coi_audit_prune (audit_dir, g->monitoring.audit_log_retention_days, time (NULL), &removed, err) < 0)
-    {
-      coi_warn (s->sink, "%s", (*err)->msg);
-      coi_error_release (err);
-    }
-  if (incus_client_open (&s->client, g->remote, g->project, err) < 0)
+  if (incus_client_open (&s->client, g->remote, g->project, s->hooks ? s->hooks->env : NULL, err) < 0)
     return -1;
   s->host_local = incus_client_endpoint (s->client)->unix_path != NULL;
   s->privileged = geteuid () == 0;
@@ -359,7 +414,7 @@ static void record_start (struct sup *s)
                                         "ephemeral", g->ephemeral, "started_at", (json_int_t) g->started_at,
                                         "max_duration_sec", (json_int_t) g->max_duration_sec, "monitoring",
                                         g->monitoring.enabled, "degraded", s->degraded);
-  sup_lifecycle (s, "start", d);
+  sup_lifecycle (s, s->hooks && s->hooks->restarted ? "supervisor_restarted" : "start", d);
   _cleanup_json_ json_t *p = json_pack ("{s:s, s:O?}", "network_mode", g->network_mode ? g->network_mode : "restricted",
                                         "allowed", g->allowed);
   sup_lifecycle (s, "policy", p);
@@ -380,9 +435,16 @@ int coi_supervisor_main (const char *spec_path, int ready_fd, int nflog_fd,
       ready (&ready_fd, "ERR %s", (*err)->msg);
       return -1;
     }
+  /* The lock and the log live beside the spec: the guard's session
+     directory, or the user's run directory. */
+  _cleanup_free_ char *run_dir = strdup (spec_path);
   _cleanup_free_ char *lock_path = NULL;
-  if (coi_run_path (spec.container, COI_RUN_LOCK, &lock_path, err) < 0)
+  char *slash = run_dir ? strrchr (run_dir, '/') : NULL;
+  if (slash)
+    *slash = '\0';
+  if (run_dir == NULL || asprintf (&lock_path, "%s/%s%s", slash ? run_dir : ".", spec.container, COI_RUN_LOCK) < 0)
     {
+      coi_error_errno (err, ENOMEM, "start supervisor");
       ready (&ready_fd, "ERR %s", (*err)->msg);
       return -1;
     }
@@ -409,6 +471,8 @@ int coi_supervisor_main (const char *spec_path, int ready_fd, int nflog_fd,
     *fds[i] = -1;
   s.audit.fd = -1;
   s.netlog.fd = -1;
+  s.alerts_fd = -1;
+  s.run_dir = strdup (slash ? run_dir : ".");
   s.spec = &spec;
   s.hooks = hooks;
   s.sink = hooks ? hooks->sink : NULL;
@@ -459,6 +523,6 @@ int coi_supervisor_main (const char *spec_path, int ready_fd, int nflog_fd,
   bool ended = s.ended;
   sup_release (&s);
   if (ended)
-    remove_run_files (spec.container);
+    remove_run_files (slash ? run_dir : ".", spec.container);
   return code;
 }

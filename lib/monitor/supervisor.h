@@ -29,9 +29,17 @@
 int coi_supervisor_spawn (const char *coi_binary, const char *spec_path, int nflog_fd, pid_t *pid,
                           coi_error_t *err);
 
+/* The same without waiting: *ready_fd is the read end of its ready pipe
+ * ("OK <pid>\n", "BUSY <pid>\n" or "ERR <msg>\n"; EOF: it died).
+ * restarted: it replaces one that died (it says so in the audit log). */
+int coi_supervisor_spawn_async (const char *coi_binary, const char *spec_path, int nflog_fd,
+                                bool restarted, int *ready_fd, coi_error_t *err);
+
 /* Whether a live supervisor holds the container's lock (for `coi list`).
  * 0, or -1 with errno; no run files means not guarded. */
 int coi_supervisor_status (const char *container, bool *guarded, pid_t *pid);
+/* The same for a supervisor whose spec is in run_dir (the guard's). */
+int coi_supervisor_status_in (const char *run_dir, const char *container, bool *guarded, pid_t *pid);
 
 /* ---- For the supervisor process ---- */
 
@@ -56,6 +64,8 @@ struct coi_supervisor_hooks
   coi_session_end_fn end; /* NULL: the supervisor ends nothing itself */
   void *data;
   const struct coi_sink *sink; /* its log lines (NULL: none) */
+  const char *const *env;      /* for its Incus client (INCUS_DIR, ...) */
+  bool restarted;              /* it replaces a supervisor that died */
 };
 
 /* The body of `coi __supervise`: lock, arm, loop until the session ends.

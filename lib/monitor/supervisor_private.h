@@ -42,6 +42,11 @@ struct sup_suspect
   char cmdline[512];
 };
 
+struct sup;
+/* Open one of the session's user-facing files for appending: as its
+ * owner when a root supervisor guards another user's session. */
+int sup_open_user_file (struct sup *s, const char *path, int *fd, coi_error_t *err);
+
 /* Counters at the last poll interval, for rates. */
 struct sup_counters
 {
@@ -60,7 +65,9 @@ struct sup
   struct incus_client *client;
   struct coi_audit audit;
   char *spec_path;
+  char *run_dir;     /* the spec's directory: the lock and log live there */
   char *alerts_path;
+  int alerts_fd;     /* opened as the session's owner, or -1 */
 
   /* descriptors polled by the loop (-1 when absent) */
   int epfd, sigfd, sweep_tfd, fast_tfd, deadline_tfd;

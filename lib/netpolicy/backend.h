@@ -8,6 +8,7 @@
 
 #include "netpolicy/policy.h"
 #include "netpolicy/render.h"
+#include "netpolicy/site.h"
 #include "util/error.h"
 
 struct coi_net_backend_ops
@@ -16,7 +17,7 @@ struct coi_net_backend_ops
   /* A handle for a series of operations: the nft backend keeps one
    * libnftables context, whose cache makes later changes ~0.3 ms instead of
    * several ms for a fresh context. */
-  int (*open) (void **h, coi_error_t *err);
+  int (*open) (const struct coi_net_site *site, void **h, coi_error_t *err);
   void (*close) (void *h);
   /* Can this process enforce policies at all (privileges, kernel)? */
   int (*check) (void *h, coi_error_t *err);
@@ -49,7 +50,8 @@ static inline void cleanup_net_backendp (struct coi_net_backend *b)
 
 extern const struct coi_net_backend_ops coi_net_backend_nft;
 
-/* The backend for this host, opened. */
-int coi_net_backend_open (struct coi_net_backend *b, coi_error_t *err);
+/* The backend for this host's site, opened (site must outlive it). */
+int coi_net_backend_open (struct coi_net_backend *b, const struct coi_net_site *site,
+                          coi_error_t *err);
 
 #endif

@@ -1,5 +1,5 @@
 /* The nftables backend: every operation is one libnftables transaction on
- * `table inet coi` (see render.h for the layout). */
+ * the site's `table inet <table>` (see render.h for the layout). */
 #include "netpolicy/backend.h"
 
 #include <errno.h>
@@ -7,19 +7,27 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "netpolicy/nft.h"
 #include "util/cleanup.h"
 
-static int ensure_base (struct coi_nft *n, coi_error_t *err)
+/* The handle: one libnftables context, for one site's table. */
+struct nft_backend
 {
-  _cleanup_free_ char *base = coi_nft_render_base ();
+  struct coi_nft *n;
+  const struct coi_net_site *site;
+};
+
+static int ensure_base (struct nft_backend *nb, coi_error_t *err)
+{
+  _cleanup_free_ char *base = coi_nft_render_base (nb->site->table);
   if (base == NULL)
     return coi_error_errno (err, ENOMEM, "nftables");
   _cleanup_error_ coi_error_t e = NULL;
-  if (coi_nft_run (n, base, &e) == 0)
+  if (coi_nft_run (nb->n, base, &e) == 0)
     return 0;
   /* Someone (maybe a concurrent coi) created it first: that is success. */
   if (e->status == EEXIST)
@@ -51,10 +59,10 @@ static int refuse_unprivileged (coi_error_t *err)
 
 /* Read-only where possible: a "create table" that fails with EEXIST still
  * costs a kernel transaction and its abort. */
-static int base_present (struct coi_nft *n, coi_error_t *err)
+static int base_present (struct nft_backend *nb, coi_error_t *err)
 {
   _cleanup_json_ json_t *arr = NULL;
-  if (coi_nft_list_json (n, "list tables", &arr, err) < 0)
+  if (coi_nft_list_json (nb->n, "list tables", &arr, err) < 0)
     return -1;
   size_t i;
   json_t *it;
@@ -63,7 +71,7 @@ static int base_present (struct coi_nft *n, coi_error_t *err)
     json_t *t = json_object_get (it, "table");
     const char *fam = json_string_value (json_object_get (t, "family"));
     const char *name = json_string_value (json_object_get (t, "name"));
-    if (fam && name && strcmp (fam, "inet") == 0 && strcmp (name, COI_NFT_TABLE) == 0)
+    if (fam && name && strcmp (fam, "inet") == 0 && strcmp (name, nb->site->table) == 0)
       return 1;
   }
   return 0;
@@ -90,13 +98,13 @@ static int nft_check (void *h, coi_error_t *err)
 
 /* One transaction.  The base is created only when the table is missing,
  * so the usual apply or teardown costs exactly one kernel commit. */
-static int run_rendered (struct coi_nft *n, char *batch, bool create_base, coi_error_t *err)
+static int run_rendered (struct nft_backend *nb, char *batch, bool create_base, coi_error_t *err)
 {
   _cleanup_free_ char *b = batch;
   _cleanup_error_ coi_error_t e = NULL;
   if (b == NULL)
     return coi_error_errno (err, ENOMEM, "nftables: cannot render rules");
-  if (coi_nft_run (n, b, &e) == 0)
+  if (coi_nft_run (nb->n, b, &e) == 0)
     return 0;
   if (e->status == ENOENT && !create_base)
     return 0; /* no table: nothing of any session exists */
@@ -106,9 +114,9 @@ static int run_rendered (struct coi_nft *n, char *batch, bool create_base, coi_e
       e = NULL;
       return -1;
     }
-  if (ensure_base (n, err) < 0)
+  if (ensure_base (nb, err) < 0)
     return -1;
-  return coi_nft_run (n, b, err);
+  return coi_nft_run (nb->n, b, err);
 }
 
 static int nft_apply (void *h, const struct coi_net_target *t, const struct coi_net_policy *p,
@@ -119,23 +127,26 @@ static int nft_apply (void *h, const struct coi_net_target *t, const struct coi_
   /* No separate check here: apply is one transaction on the hot path. */
   if (!may_admin_net ())
     return refuse_unprivileged (err);
-  return run_rendered (h, coi_nft_render_apply (t, p), true, err);
+  struct nft_backend *nb = h;
+  return run_rendered (nb, coi_nft_render_apply (nb->site->table, t, p), true, err);
 }
 
 static int nft_teardown (void *h, uint32_t addr, coi_error_t *err)
 {
-  return run_rendered (h, coi_nft_render_teardown (addr), false, err);
+  struct nft_backend *nb = h;
+  return run_rendered (nb, coi_nft_render_teardown (nb->site->table, addr), false, err);
 }
 
 static int nft_allow_learned (void *h, uint32_t session_addr, uint32_t a,
                               const struct coi_port_list *ports, unsigned timeout_s, coi_error_t *err)
 {
-  _cleanup_free_ char *b = coi_nft_render_dynamic (session_addr, a, ports, timeout_s);
+  struct nft_backend *nb = h;
+  _cleanup_free_ char *b = coi_nft_render_dynamic (nb->site->table, session_addr, a, ports, timeout_s);
   if (b == NULL)
     return coi_error_errno (err, ENOMEM, "nftables: cannot render rules");
   /* No ensure_base: a missing session set means the session is gone, and
    * the add must fail rather than recreate anything. */
-  return coi_nft_run (h, b, err);
+  return coi_nft_run (nb->n, b, err);
 }
 
 /* The owner is read from the comment of the session's sa_ set: libnftables
@@ -148,7 +159,10 @@ static int nft_foreach_session (void *h, int (*fn) (uint32_t addr, const char *o
   _cleanup_json_ json_t *owners = json_object ();
   if (owners == NULL)
     return coi_error_errno (err, ENOMEM, "nftables");
-  if (coi_nft_list_json (h, "list table inet " COI_NFT_TABLE, &arr, err) < 0)
+  struct nft_backend *nb = h;
+  char cmd[64];
+  snprintf (cmd, sizeof cmd, "list table inet %s", nb->site->table);
+  if (coi_nft_list_json (nb->n, cmd, &arr, err) < 0)
     return -1;
   size_t i;
   json_t *item;
@@ -178,18 +192,26 @@ static int nft_foreach_session (void *h, int (*fn) (uint32_t addr, const char *o
   return 0;
 }
 
-static int nft_open (void **h, coi_error_t *err)
+static int nft_open (const struct coi_net_site *site, void **h, coi_error_t *err)
 {
-  struct coi_nft *n = NULL;
-  if (coi_nft_open (&n, err) < 0)
-    return -1;
-  *h = n;
+  struct nft_backend *nb = calloc (1, sizeof *nb);
+  if (nb == NULL)
+    return coi_error_errno (err, ENOMEM, "nftables");
+  nb->site = site;
+  if (coi_nft_open (&nb->n, err) < 0)
+    {
+      free (nb);
+      return -1;
+    }
+  *h = nb;
   return 0;
 }
 
 static void nft_close (void *h)
 {
-  coi_nft_free (h);
+  struct nft_backend *nb = h;
+  coi_nft_free (nb->n);
+  free (nb);
 }
 
 const struct coi_net_backend_ops coi_net_backend_nft = {
@@ -203,9 +225,10 @@ const struct coi_net_backend_ops coi_net_backend_nft = {
   .foreach_session = nft_foreach_session,
 };
 
-int coi_net_backend_open (struct coi_net_backend *b, coi_error_t *err)
+int coi_net_backend_open (struct coi_net_backend *b, const struct coi_net_site *site,
+                          coi_error_t *err)
 {
   b->ops = &coi_net_backend_nft;
   b->h = NULL;
-  return b->ops->open (&b->h, err);
+  return b->ops->open (site, &b->h, err);
 }

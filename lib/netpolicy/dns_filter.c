@@ -40,6 +40,7 @@ void coi_dns_filter_config_for (const struct coi_net_session *s, struct coi_dns_
   cfg->policy = p;
   cfg->max_ttl = coi_dns_filter_max_ttl (p);
   cfg->log_fd = -1;
+  cfg->site = coi_net_session_site (s);
 }
 
 unsigned coi_dns_filter_max_ttl (const struct coi_net_policy *p)
@@ -86,7 +87,13 @@ int coi_dns_filter_open (const struct coi_dns_filter_config *cfg, struct coi_dns
   for (size_t i = 0; i < MAX_PENDING; i++)
     f->pend[i].fd = -1;
   f->tcp_fd = -1;
-  if (coi_net_backend_open (&f->backend, err) < 0)
+  if (cfg->site == NULL)
+    {
+      f->fd = -1;
+      coi_dns_filter_free (f);
+      return coi_error_make (err, EINVAL, "DNS filter: no network site to put learned addresses in");
+    }
+  if (coi_net_backend_open (&f->backend, cfg->site, err) < 0)
     {
       f->fd = -1;
       coi_dns_filter_free (f);

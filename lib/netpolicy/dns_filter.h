@@ -30,6 +30,7 @@ struct coi_dns_filter_config
   unsigned max_ttl;       /* ceiling, wins over the floor (0: 1 day) */
   unsigned upstream_timeout_ms; /* 0: 3000 */
   int log_fd;             /* -1, or "allow|deny|fail NAME QTYPE" lines */
+  const struct coi_net_site *site; /* whose table learned addresses go into */
 };
 
 struct coi_dns_filter;

@@ -22,6 +22,7 @@ struct coi_net_session
 {
   struct coi_net_target target;
   const struct coi_net_policy *policy;
+  const struct coi_net_site *site;
   char host_name[16];
 };
 
@@ -41,20 +42,21 @@ uint16_t coi_net_log_group (uint16_t base, uint32_t addr, const struct coi_ipv4_
   return (uint16_t) (base + index);
 }
 
-static int session_new (const struct coi_net_policy *p, const char *container,
-                        const struct coi_net_bridge *b, uint32_t addr,
+static int session_new (const struct coi_net_site *site, const struct coi_net_policy *p,
+                        const char *container, const struct coi_net_bridge *b, uint32_t addr,
                         struct coi_net_session **out, coi_error_t *err)
 {
   struct coi_net_session *s = calloc (1, sizeof *s);
   if (s == NULL)
     return coi_error_errno (err, ENOMEM, "network session");
   s->policy = p;
+  s->site = site;
   strcpy (s->target.container, container); /* length checked by the caller */
   s->target.addr = addr;
   s->target.gateway = b->gateway;
   s->target.subnet = b->subnet;
   s->target.dns_port = coi_net_dns_port (addr, &b->subnet);
-  s->target.log_group = coi_net_log_group (p->log_group, addr, &b->subnet);
+  s->target.log_group = coi_net_log_group (site->log_base, addr, &b->subnet);
   coi_net_host_name (container, s->host_name);
   if (s->target.dns_port == 0 && p->mode == COI_NET_ALLOWLIST)
     {
@@ -65,7 +67,8 @@ static int session_new (const struct coi_net_policy *p, const char *container,
   return 0;
 }
 
-static int check_inputs (const struct coi_net_policy *p, const char *container, coi_error_t *err)
+static int check_inputs (const struct coi_net_site *site, const struct coi_net_policy *p,
+                         const char *container, coi_error_t *err)
 {
   if (!coi_net_container_name_ok (container))
     return coi_error_make (err, EINVAL, "invalid container name '%s'", container ? container : "");
@@ -75,7 +78,7 @@ static int check_inputs (const struct coi_net_policy *p, const char *container, 
     return 0;
   /* Fail before anything is created: never an unfiltered filtered session. */
   _cleanup_net_backend_ struct coi_net_backend b = { 0 };
-  if (coi_net_backend_open (&b, err) < 0)
+  if (coi_net_backend_open (&b, site, err) < 0)
     return -1;
   return b.ops->check (b.h, err);
 }
@@ -95,12 +98,13 @@ static int refuse_ipv6_bridge (const struct coi_net_policy *p, const struct coi_
   return -1;
 }
 
-int coi_net_prepare (struct incus_client *c, const struct coi_net_policy *p, const char *container,
-                     json_t *instance_body, struct coi_net_session **out, coi_error_t *err)
+int coi_net_prepare (struct incus_client *c, const struct coi_net_site *site,
+                     const struct coi_net_policy *p, const char *container, json_t *instance_body,
+                     struct coi_net_session **out, coi_error_t *err)
 {
   struct coi_net_bridge b = { 0 };
   uint32_t addr = 0;
-  if (check_inputs (p, container, err) < 0)
+  if (check_inputs (site, p, container, err) < 0)
     return -1;
   if (coi_net_bridge_lookup (c, instance_body, &b, err) < 0)
     return -1;
@@ -110,13 +114,13 @@ int coi_net_prepare (struct incus_client *c, const struct coi_net_policy *p, con
   struct coi_net_session *s = NULL;
   char host_name[16];
   coi_net_host_name (container, host_name);
-  if (coi_net_alloc_address (c, &b, container, &addr, err) < 0)
+  if (coi_net_alloc_address (c, site, &b, container, &addr, err) < 0)
     goto out;
-  if (session_new (p, container, &b, addr, &s, err) < 0
+  if (session_new (site, p, container, &b, addr, &s, err) < 0
       || coi_net_nic_apply_to_body (instance_body, &b, addr, host_name, err) < 0)
     {
       _cleanup_error_ coi_error_t ignored = NULL;
-      coi_net_release (addr, container, &ignored);
+      coi_net_release (site, addr, container, &ignored);
       free (s);
       goto out;
     }
@@ -127,10 +131,11 @@ out:
   return r;
 }
 
-int coi_net_attach (struct incus_client *c, const struct coi_net_policy *p, const char *container,
+int coi_net_attach (struct incus_client *c, const struct coi_net_site *site,
+                    const struct coi_net_policy *p, const char *container,
                     struct coi_net_session **out, coi_error_t *err)
 {
-  if (check_inputs (p, container, err) < 0)
+  if (check_inputs (site, p, container, err) < 0)
     return -1;
   _cleanup_json_ json_t *inst = NULL;
   if (incus_instance_get (c, container, &inst, err) < 0)
@@ -162,14 +167,14 @@ int coi_net_attach (struct incus_client *c, const struct coi_net_policy *p, cons
     }
   /* Re-reserve: a stale reservation of ours is fine, someone else's is not. */
   char owner[80];
-  if (coi_net_reserve (addr, container, err) < 0)
+  if (coi_net_reserve (site, addr, container, err) < 0)
     goto out;
-  if (coi_net_reservation_owner (addr, owner, sizeof owner, NULL) && strcmp (owner, container) != 0)
+  if (coi_net_reservation_owner (site, addr, owner, sizeof owner, NULL) && strcmp (owner, container) != 0)
     {
       coi_error_make (err, EBUSY, "address %s of '%s' is reserved by '%s'", ip, container, owner);
       goto out;
     }
-  r = session_new (p, container, &b, addr, out, err);
+  r = session_new (site, p, container, &b, addr, out, err);
 out:
   coi_net_bridge_clear (&b);
   return r;
@@ -179,14 +184,14 @@ int coi_net_apply_policy (struct coi_net_session *s, const struct coi_net_policy
                           coi_error_t *err)
 {
   _cleanup_net_backend_ struct coi_net_backend b = { 0 };
-  if (coi_net_policy_validate (p, err) < 0 || coi_net_backend_open (&b, err) < 0)
+  if (coi_net_policy_validate (p, err) < 0 || coi_net_backend_open (&b, s->site, err) < 0)
     return -1;
   if (p->mode == COI_NET_ALLOWLIST && s->target.dns_port == 0)
     return coi_error_make (err, ERANGE, "no DNS filter port for this address");
-  _cleanup_net_lock_ int lock = coi_net_lock (err);
+  _cleanup_net_lock_ int lock = coi_net_lock (s->site, err);
   if (lock < 0)
     return -1;
-  s->target.log_group = coi_net_log_group (p->log_group, s->target.addr, &s->target.subnet);
+  s->target.log_group = coi_net_log_group (s->site->log_base, s->target.addr, &s->target.subnet);
   if (b.ops->apply (b.h, &s->target, p, err) < 0)
     {
       /* Without privileges a leftover of an earlier owner of the address
@@ -235,18 +240,18 @@ static int collect_reserved (uint32_t addr, const char *owner, time_t mtime, voi
   return collect_owned (addr, owner, data);
 }
 
-int coi_net_teardown (const char *container, coi_error_t *err)
+int coi_net_teardown (const struct coi_net_site *site, const char *container, coi_error_t *err)
 {
   if (!coi_net_container_name_ok (container))
     return coi_error_make (err, EINVAL, "invalid container name '%s'", container ? container : "");
   _cleanup_net_backend_ struct coi_net_backend b = { 0 };
   struct owned o = { .container = container };
-  if (coi_net_backend_open (&b, err) < 0)
+  if (coi_net_backend_open (&b, site, err) < 0)
     return -1;
-  _cleanup_net_lock_ int lock = coi_net_lock (err);
+  _cleanup_net_lock_ int lock = coi_net_lock (site, err);
   if (lock < 0)
     return -1;
-  if (coi_net_reservations_foreach (collect_reserved, &o, err) < 0)
+  if (coi_net_reservations_foreach (site, collect_reserved, &o, err) < 0)
     return -1;
   /* The backend's own record finds sessions whose reservation is gone. */
   _cleanup_error_ coi_error_t list_err = NULL;
@@ -260,7 +265,7 @@ int coi_net_teardown (const char *container, coi_error_t *err)
     {
       if (list_err == NULL && b.ops->teardown (b.h, o.addrs[i], err) < 0)
         return coi_error_prefix (err, "network teardown of '%s'", container);
-      if (coi_net_release (o.addrs[i], container, err) < 0)
+      if (coi_net_release (site, o.addrs[i], container, err) < 0)
         return -1;
     }
   return 0;
@@ -269,6 +274,7 @@ int coi_net_teardown (const char *container, coi_error_t *err)
 struct orphan_scan
 {
   struct incus_client *c;
+  const struct coi_net_site *site;
   struct coi_net_backend *b;
   coi_error_t *err;
   int removed;
@@ -320,21 +326,21 @@ static int orphan_reservation (uint32_t addr, const char *owner, time_t mtime, v
   int r = still_owned (o->c, addr, owner, o->err);
   if (r != 0)
     return r < 0 ? -1 : 0;
-  return coi_net_release (addr, owner, o->err);
+  return coi_net_release (o->site, addr, owner, o->err);
 }
 
-int coi_net_clean_orphans (struct incus_client *c, coi_error_t *err)
+int coi_net_clean_orphans (struct incus_client *c, const struct coi_net_site *site, coi_error_t *err)
 {
   _cleanup_net_backend_ struct coi_net_backend b = { 0 };
-  struct orphan_scan o = { .c = c, .b = &b, .err = err };
-  if (coi_net_backend_open (&b, err) < 0)
+  struct orphan_scan o = { .c = c, .site = site, .b = &b, .err = err };
+  if (coi_net_backend_open (&b, site, err) < 0)
     return -1;
-  _cleanup_net_lock_ int lock = coi_net_lock (err);
+  _cleanup_net_lock_ int lock = coi_net_lock (site, err);
   if (lock < 0)
     return -1;
   if (b.ops->foreach_session (b.h, orphan_session, &o, err) < 0)
     return coi_error_prefix (err, "cleaning orphaned network rules");
-  if (coi_net_reservations_foreach (orphan_reservation, &o, err) < 0)
+  if (coi_net_reservations_foreach (site, orphan_reservation, &o, err) < 0)
     return coi_error_prefix (err, "cleaning orphaned address reservations");
   return o.removed;
 }
@@ -352,6 +358,11 @@ const struct coi_net_target *coi_net_session_target (const struct coi_net_sessio
 const struct coi_net_policy *coi_net_session_policy (const struct coi_net_session *s)
 {
   return s->policy;
+}
+
+const struct coi_net_site *coi_net_session_site (const struct coi_net_session *s)
+{
+  return s->site;
 }
 
 const char *coi_net_session_host_name (const struct coi_net_session *s)

@@ -22,25 +22,29 @@
 #include "incus/client.h"
 #include "netpolicy/policy.h"
 #include "netpolicy/render.h"
+#include "netpolicy/site.h"
 #include "util/error.h"
 
 struct coi_net_session;
 
-/* `p` is borrowed and must outlive the session.  Fails closed (EPERM, with
- * a hint) when the mode needs nftables and this process may not change it. */
-int coi_net_prepare (struct incus_client *c, const struct coi_net_policy *p, const char *container,
-                     json_t *instance_body, struct coi_net_session **out, coi_error_t *err);
+/* `site` and `p` are borrowed and must outlive the session.  Fails closed
+ * (EPERM, with a hint) when the mode needs nftables and this process may
+ * not change it. */
+int coi_net_prepare (struct incus_client *c, const struct coi_net_site *site,
+                     const struct coi_net_policy *p, const char *container, json_t *instance_body,
+                     struct coi_net_session **out, coi_error_t *err);
 /* For an existing instance (persistent container, resume): read its NIC,
  * check it carries the plan's protections, and build the session. */
-int coi_net_attach (struct incus_client *c, const struct coi_net_policy *p, const char *container,
+int coi_net_attach (struct incus_client *c, const struct coi_net_site *site,
+                    const struct coi_net_policy *p, const char *container,
                     struct coi_net_session **out, coi_error_t *err);
 int coi_net_apply (struct coi_net_session *s, coi_error_t *err);
 /* Switch a live session to another policy (one transaction). */
 int coi_net_apply_policy (struct coi_net_session *s, const struct coi_net_policy *p,
                           coi_error_t *err);
-int coi_net_teardown (const char *container, coi_error_t *err);
+int coi_net_teardown (const struct coi_net_site *site, const char *container, coi_error_t *err);
 /* Returns the number of sessions removed, or -1. */
-int coi_net_clean_orphans (struct incus_client *c, coi_error_t *err);
+int coi_net_clean_orphans (struct incus_client *c, const struct coi_net_site *site, coi_error_t *err);
 
 void coi_net_session_free (struct coi_net_session *s);
 static inline void cleanup_net_sessionp (struct coi_net_session **s)
@@ -52,6 +56,7 @@ static inline void cleanup_net_sessionp (struct coi_net_session **s)
 
 const struct coi_net_target *coi_net_session_target (const struct coi_net_session *s);
 const struct coi_net_policy *coi_net_session_policy (const struct coi_net_session *s);
+const struct coi_net_site *coi_net_session_site (const struct coi_net_session *s);
 const char *coi_net_session_host_name (const struct coi_net_session *s);
 
 /* The allowlist DNS filter's port on the gateway: derived from the address,

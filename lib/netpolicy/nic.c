@@ -182,11 +182,12 @@ static bool is_leased (json_t *leases, uint32_t a)
   return false;
 }
 
-int coi_net_alloc_address (struct incus_client *c, const struct coi_net_bridge *b,
-                           const char *container, uint32_t *addr, coi_error_t *err)
+int coi_net_alloc_address (struct incus_client *c, const struct coi_net_site *site,
+                           const struct coi_net_bridge *b, const char *container, uint32_t *addr,
+                           coi_error_t *err)
 {
   _cleanup_json_ json_t *leases = NULL;
-  _cleanup_net_lock_ int lock = coi_net_lock (err);
+  _cleanup_net_lock_ int lock = coi_net_lock (site, err);
   if (lock < 0)
     return -1;
   /* Read the leases under the lock: a concurrent coi has either reserved its
@@ -200,7 +201,7 @@ int coi_net_alloc_address (struct incus_client *c, const struct coi_net_bridge *
       uint32_t a = b->subnet.addr + 1 + (start + i) % hosts;
       if (a == b->gateway || is_leased (leases, a))
         continue;
-      int r = coi_net_reserve (a, container, err);
+      int r = coi_net_reserve (site, a, container, err);
       if (r < 0)
         return -1;
       if (r == 1)

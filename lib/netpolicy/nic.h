@@ -10,6 +10,7 @@
 
 #include "incus/client.h"
 #include "netpolicy/addr.h"
+#include "netpolicy/site.h"
 #include "util/error.h"
 
 struct coi_net_bridge
@@ -30,8 +31,9 @@ int coi_net_bridge_lookup (struct incus_client *c, json_t *instance_body, struct
 
 /* Pick a free address (not leased, not reserved) starting from a hash of
  * the name, and reserve it under the host lock.  The caller holds no lock. */
-int coi_net_alloc_address (struct incus_client *c, const struct coi_net_bridge *b,
-                           const char *container, uint32_t *addr, coi_error_t *err);
+int coi_net_alloc_address (struct incus_client *c, const struct coi_net_site *site,
+                           const struct coi_net_bridge *b, const char *container, uint32_t *addr,
+                           coi_error_t *err);
 
 /* "coi" + 12 hex digits of a hash of the name: <= 15 chars (IFNAMSIZ - 1). */
 void coi_net_host_name (const char *container, char out[16]);

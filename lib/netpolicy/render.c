@@ -13,7 +13,29 @@ struct out
 {
   struct buf b;
   int failed;
+  const char *table;
 };
+
+/* T stands for "inet <table>" in the format strings, so that they stay
+ * checkable literals: emit fills in the site's table. */
+#define T "\x1f"
+
+static int append_filled (struct out *o, const char *s, size_t n)
+{
+  for (const char *end = s + n; s < end;)
+    {
+      const char *mark = memchr (s, '\x1f', (size_t) (end - s));
+      size_t plain = mark ? (size_t) (mark - s) : (size_t) (end - s);
+      if (buf_append (&o->b, s, plain) < 0)
+        return -1;
+      if (mark == NULL)
+        break;
+      if (buf_append (&o->b, "inet ", 5) < 0 || buf_append (&o->b, o->table, strlen (o->table)) < 0)
+        return -1;
+      s = mark + 1;
+    }
+  return 0;
+}
 
 static void emit (struct out *o, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 static void emit (struct out *o, const char *fmt, ...)
@@ -25,7 +47,7 @@ static void emit (struct out *o, const char *fmt, ...)
   va_start (ap, fmt);
   int n = vasprintf (&s, fmt, ap);
   va_end (ap);
-  if (n < 0 || buf_append (&o->b, s, (size_t) n) < 0)
+  if (n < 0 || append_filled (o, s, (size_t) n) < 0)
     o->failed = 1;
   free (s);
 }
@@ -52,11 +74,9 @@ bool coi_net_container_name_ok (const char *name)
   return true;
 }
 
-#define T "inet " COI_NFT_TABLE
-
-char *coi_nft_render_base (void)
+char *coi_nft_render_base (const char *table)
 {
-  struct out o = { 0 };
+  struct out o = { .table = table };
   emit (&o, "create table " T " { comment \"owned by coi: sessions keyed by container address\"; }\n");
   emit (&o, "add map " T " sess { type ipv4_addr : verdict; }\n");
   emit (&o, "add map " T " nsess { type ipv4_addr : verdict; }\n");
@@ -102,9 +122,9 @@ static void emit_teardown (struct out *o, uint32_t addr)
     }
 }
 
-char *coi_nft_render_teardown (uint32_t addr)
+char *coi_nft_render_teardown (const char *table, uint32_t addr)
 {
-  struct out o = { 0 };
+  struct out o = { .table = table };
   emit_teardown (&o, addr);
   return finish (&o);
 }
@@ -182,9 +202,10 @@ static void emit_local_blocks (struct out *o, const struct coi_net_target *t,
     }
 }
 
-char *coi_nft_render_apply (const struct coi_net_target *t, const struct coi_net_policy *p)
+char *coi_nft_render_apply (const char *table, const struct coi_net_target *t,
+                            const struct coi_net_policy *p)
 {
-  struct out o = { 0 };
+  struct out o = { .table = table };
   if (!coi_net_container_name_ok (t->container))
     return NULL;
   emit_teardown (&o, t->addr);
@@ -272,10 +293,10 @@ char *coi_nft_render_apply (const struct coi_net_target *t, const struct coi_net
   return finish (&o);
 }
 
-char *coi_nft_render_dynamic (uint32_t session_addr, uint32_t a, const struct coi_port_list *ports,
-                              unsigned timeout_s)
+char *coi_nft_render_dynamic (const char *table, uint32_t session_addr, uint32_t a,
+                              const struct coi_port_list *ports, unsigned timeout_s)
 {
-  struct out o = { 0 };
+  struct out o = { .table = table };
   char k[COI_IPV4_STRLEN], s[COI_IPV4_STRLEN];
   coi_ipv4_key (session_addr, k);
   coi_ipv4_str (a, s);

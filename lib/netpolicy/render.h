@@ -19,7 +19,6 @@
 #include "netpolicy/addr.h"
 #include "netpolicy/policy.h"
 
-#define COI_NFT_TABLE "coi"
 #define COI_NFT_COMMENT_PREFIX "coi:"
 
 /* What the rules are keyed to: fixed at create time by the NIC plan. */
@@ -36,21 +35,24 @@ struct coi_net_target
 /* Incus instance names: letters, digits, '-', at most 63, starting with a letter. */
 bool coi_net_container_name_ok (const char *name);
 
-/* Creates the table, maps and base chains; fails with EEXIST if the table
+/* Every batch is for `table inet <table>`, the site's (site.h).
+ *
+ * Creates the table, maps and base chains; fails with EEXIST if the table
  * is there already (so exactly one of two racing creators adds base rules). */
-char *coi_nft_render_base (void);
+char *coi_nft_render_base (const char *table);
 /* Removes every object of the session keyed by `addr` (idempotent: each
  * object is added before it is deleted, so a missing one is no error).
  * This and the batches below assume the base exists and fail with ENOENT
  * when the table is missing: they never create half a table. */
-char *coi_nft_render_teardown (uint32_t addr);
+char *coi_nft_render_teardown (const char *table, uint32_t addr);
 /* Teardown of the address, then the session's objects and rules for the
  * policy: one transaction, so a reused address never inherits anything and
  * there is never a moment without rules. */
-char *coi_nft_render_apply (const struct coi_net_target *t, const struct coi_net_policy *p);
+char *coi_nft_render_apply (const char *table, const struct coi_net_target *t,
+                            const struct coi_net_policy *p);
 /* Learned address `a` (from a DNS answer) for `timeout_s` seconds; all ports
  * when ports is NULL or empty.  Refreshes the timeout of an existing element. */
-char *coi_nft_render_dynamic (uint32_t session_addr, uint32_t a, const struct coi_port_list *ports,
-                              unsigned timeout_s);
+char *coi_nft_render_dynamic (const char *table, uint32_t session_addr, uint32_t a,
+                              const struct coi_port_list *ports, unsigned timeout_s);
 
 #endif

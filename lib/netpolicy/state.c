@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -14,43 +13,29 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
-#define ADDR_DIR COI_NET_RUN_DIR "/addr"
-#define SHARED_GROUP "incus-admin"
-
-/* Addresses are handed out for every user of this Incus server, so the
- * bookkeeping is shared with the group that may use Incus (its members
- * are root-equivalent there anyway).  Only root sets the ownership. */
-static void share_with_group (const char *path, mode_t mode)
+/* Only the guard service (root) changes the state: 0700 directories. */
+static int ensure_dirs (const struct coi_net_site *site, coi_error_t *err)
 {
-  struct group *g = getgrnam (SHARED_GROUP);
-  if (geteuid () == 0 && g && chown (path, 0, g->gr_gid) == 0)
-    chmod (path, mode);
+  char dir[sizeof site->state_dir + 8];
+  snprintf (dir, sizeof dir, "%s/addr", site->state_dir);
+  return coi_mkdir_p (dir, 0700, err);
 }
 
-static int ensure_dirs (coi_error_t *err)
+int coi_net_lock (const struct coi_net_site *site, coi_error_t *err)
 {
-  if (coi_mkdir_p (ADDR_DIR, 0700, err) < 0)
+  char path[sizeof site->state_dir + 8];
+  if (ensure_dirs (site, err) < 0)
     return -1;
-  share_with_group ("/run/coi", 0755);
-  share_with_group (COI_NET_RUN_DIR, 02770);
-  share_with_group (ADDR_DIR, 02770);
-  return 0;
-}
-
-int coi_net_lock (coi_error_t *err)
-{
-  if (ensure_dirs (err) < 0)
-    return -1;
-  int fd = open (COI_NET_RUN_DIR "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+  snprintf (path, sizeof path, "%s/lock", site->state_dir);
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
-    return coi_error_errno (err, errno, "cannot open %s/lock", COI_NET_RUN_DIR);
-  share_with_group (COI_NET_RUN_DIR "/lock", 0660);
+    return coi_error_errno (err, errno, "cannot open %s", path);
   while (flock (fd, LOCK_EX) < 0)
     if (errno != EINTR)
       {
         int e = errno;
         close (fd);
-        return coi_error_errno (err, e, "cannot lock %s/lock", COI_NET_RUN_DIR);
+        return coi_error_errno (err, e, "cannot lock %s", path);
       }
   return fd;
 }
@@ -61,19 +46,22 @@ void coi_net_unlock (int fd)
     close (fd); /* closing drops the flock */
 }
 
-static void addr_path (uint32_t addr, char *path, size_t len)
+#define PATH_LEN (sizeof ((struct coi_net_site *) 0)->state_dir + 32)
+
+static void addr_path (const struct coi_net_site *site, uint32_t addr, char *path, size_t len)
 {
   char a[COI_IPV4_STRLEN];
-  snprintf (path, len, "%s/%s", ADDR_DIR, coi_ipv4_str (addr, a));
+  snprintf (path, len, "%s/addr/%s", site->state_dir, coi_ipv4_str (addr, a));
 }
 
-int coi_net_reserve (uint32_t addr, const char *container, coi_error_t *err)
+int coi_net_reserve (const struct coi_net_site *site, uint32_t addr, const char *container,
+                     coi_error_t *err)
 {
-  char path[128];
-  if (ensure_dirs (err) < 0)
+  char path[PATH_LEN];
+  if (ensure_dirs (site, err) < 0)
     return -1;
-  addr_path (addr, path, sizeof path);
-  _cleanup_close_ int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+  addr_path (site, addr, path, sizeof path);
+  _cleanup_close_ int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
     {
       if (errno == EEXIST)
@@ -90,11 +78,12 @@ int coi_net_reserve (uint32_t addr, const char *container, coi_error_t *err)
   return 1;
 }
 
-int coi_net_reservation_owner (uint32_t addr, char *owner, size_t len, time_t *mtime)
+int coi_net_reservation_owner (const struct coi_net_site *site, uint32_t addr, char *owner,
+                               size_t len, time_t *mtime)
 {
-  char path[128];
-  addr_path (addr, path, sizeof path);
-  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+  char path[PATH_LEN];
+  addr_path (site, addr, path, sizeof path);
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return 0;
   struct stat st;
@@ -108,27 +97,31 @@ int coi_net_reservation_owner (uint32_t addr, char *owner, size_t len, time_t *m
   return 1;
 }
 
-int coi_net_release (uint32_t addr, const char *container, coi_error_t *err)
+int coi_net_release (const struct coi_net_site *site, uint32_t addr, const char *container,
+                     coi_error_t *err)
 {
-  char owner[80], path[128];
-  if (!coi_net_reservation_owner (addr, owner, sizeof owner, NULL) || strcmp (owner, container) != 0)
+  char owner[80], path[PATH_LEN];
+  if (!coi_net_reservation_owner (site, addr, owner, sizeof owner, NULL) || strcmp (owner, container) != 0)
     return 0;
-  addr_path (addr, path, sizeof path);
+  addr_path (site, addr, path, sizeof path);
   if (unlink (path) < 0 && errno != ENOENT)
     return coi_error_errno (err, errno, "cannot remove %s", path);
   return 0;
 }
 
-int coi_net_reservations_foreach (int (*fn) (uint32_t addr, const char *owner, time_t mtime,
+int coi_net_reservations_foreach (const struct coi_net_site *site,
+                                  int (*fn) (uint32_t addr, const char *owner, time_t mtime,
                                              void *data),
                                   void *data, coi_error_t *err)
 {
-  _cleanup_closedir_ DIR *d = opendir (ADDR_DIR);
+  char dir[PATH_LEN];
+  snprintf (dir, sizeof dir, "%s/addr", site->state_dir);
+  _cleanup_closedir_ DIR *d = opendir (dir);
   if (d == NULL)
     {
       if (errno == ENOENT)
         return 0;
-      return coi_error_errno (err, errno, "cannot read %s", ADDR_DIR);
+      return coi_error_errno (err, errno, "cannot read %s", dir);
     }
   struct dirent *de;
   while ((de = readdir (d)) != NULL)
@@ -136,7 +129,8 @@ int coi_net_reservations_foreach (int (*fn) (uint32_t addr, const char *owner, t
       uint32_t a;
       char owner[80];
       time_t mtime = 0;
-      if (!coi_ipv4_parse (de->d_name, &a) || !coi_net_reservation_owner (a, owner, sizeof owner, &mtime))
+      if (!coi_ipv4_parse (de->d_name, &a)
+          || !coi_net_reservation_owner (site, a, owner, sizeof owner, &mtime))
         continue;
       if (fn (a, owner, mtime, data) < 0)
         return -1;

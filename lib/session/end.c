@@ -1,12 +1,13 @@
 #include "session/end.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "incus/instance.h"
 #include "util/cleanup.h"
 
-int coi_container_end (struct incus_client *c, const char *name, int graceful_timeout_s,
-                       coi_error_t *err)
+int coi_container_end (struct incus_client *c, struct coi_guard_link *guard, const char *name,
+                       int graceful_timeout_s, coi_error_t *err)
 {
   if (graceful_timeout_s > 0)
     {
@@ -17,6 +18,19 @@ int coi_container_end (struct incus_client *c, const char *name, int graceful_ti
     }
   if (incus_instance_force_delete (c, name, err) < 0)
     return -1;
-  coi_container_forget (name);
+  if (guard)
+    {
+      /* Not fatal: the guard drops it on the deletion event anyway. */
+      _cleanup_error_ coi_error_t ignored = NULL;
+      coi_guard_link_call (guard, "session.release", json_pack ("{s:s}", "container", name), NULL, &ignored);
+    }
   return 0;
+}
+
+int coi_clean_orphans (struct coi_guard_link *guard, coi_error_t *err)
+{
+  _cleanup_json_ json_t *res = NULL;
+  if (coi_guard_link_call (guard, "clean", NULL, &res, err) < 0)
+    return -1;
+  return (int) json_integer_value (json_object_get (res, "removed"));
 }

@@ -1,26 +1,21 @@
-/* Ending a container from outside its session (kill, shutdown, clean):
- * the container goes first, then everything keyed to it on the host. */
+/* Ending a container from outside its session (kill, shutdown, clean, a
+ * supervisor's end): the container goes first, then the guard is told, so
+ * its rules go with it (the guard also sees the deletion by itself). */
 #ifndef COI_SESSION_END_H
 #define COI_SESSION_END_H
 
 #include <stdbool.h>
 
+#include "guard/link.h"
 #include "incus/client.h"
 
-/* graceful_timeout_s > 0: ask it to stop and wait that long before forcing. */
-int coi_container_end (struct incus_client *c, const char *name, int graceful_timeout_s,
-                       coi_error_t *err);
+/* graceful_timeout_s > 0: ask it to stop and wait that long before forcing.
+ * guard (may be NULL): released there once the container is gone. */
+int coi_container_end (struct incus_client *c, struct coi_guard_link *guard, const char *name,
+                       int graceful_timeout_s, coi_error_t *err);
 
-/* Host-side state of a container that no longer exists (network rules,
- * supervisor files).  Safe to call for any name. */
-void coi_container_forget (const char *name);
-
-/* Tell the container's supervisor (if another process) to exit, and wait. */
-void coi_container_stop_supervisor (const char *name);
-
-/* Host state (network rules and reservations, supervisor files) whose
- * container no longer exists.  Returns how many were removed (0 with
- * dry_run, which removes nothing), or -1. */
-int coi_clean_orphans (struct incus_client *c, bool dry_run, coi_error_t *err);
+/* Rules and reservations whose container no longer exists, through the
+ * guard.  Returns how many were removed, or -1. */
+int coi_clean_orphans (struct coi_guard_link *guard, coi_error_t *err);
 
 #endif

@@ -11,10 +11,8 @@
 #include "image/templates.h"
 #include "incus/files.h"
 #include "netpolicy/addr.h"
-#include "netpolicy/nflog.h"
 #include "netpolicy/netlog.h"
-#include "netpolicy/state.h"
-#include "session/end.h"
+#include "netpolicy/policy_json.h"
 #include "session/net_config.h"
 #include "util/cleanup.h"
 
@@ -45,40 +43,50 @@ static int limits_from_config (struct coi_limits *l, const struct coi_config *cf
 }
 
 int coi_guards_from_config (struct coi_session_guards *g, struct incus_client *c,
-                            const struct coi_config *cfg, const char *network_override,
-                            coi_error_t *err)
+                            struct coi_guard_link *guard, const struct coi_config *cfg,
+                            const char *network_override, coi_error_t *err)
 {
   memset (g, 0, sizeof (*g));
   g->client = c;
+  g->guard = guard;
   coi_limits_init (&g->limits);
   if (coi_net_policy_from_config (cfg, network_override, &g->net, err) < 0
-      || coi_net_log_path (cfg, &g->net_log, err) < 0)
+      || coi_net_log_path (cfg, &g->net_log, err) < 0 || limits_from_config (&g->limits, cfg, err) < 0)
     return -1;
-  return limits_from_config (&g->limits, cfg, err);
+  bool needs = g->net->mode != COI_NET_OPEN || coi_config_bool (cfg, "monitoring.enabled")
+               || g->limits.max_duration_sec > 0;
+  _cleanup_json_ json_t *hello = NULL;
+  _cleanup_error_ coi_error_t probe = NULL;
+  if (guard && coi_guard_link_call (guard, "hello", NULL, &hello, &probe) == 0)
+    {
+      g->guarded = true;
+      return 0;
+    }
+  if (!needs)
+    return 0; /* open and unwatched: it runs without the guard */
+  if (probe)
+    {
+      *err = steal_pointer (&probe);
+      return coi_error_prefix (err, "a %s session needs the guard service", coi_net_mode_name (g->net->mode));
+    }
+  coi_error_make (err, ENOENT, "a %s session needs the guard service, and this Incus server has none here",
+                  coi_net_mode_name (g->net->mode));
+  coi_error_set_hint (err, "choose --network=open without [monitoring], or run coi where the guard runs");
+  return -1;
 }
 
 void coi_guards_clear (struct coi_session_guards *g)
 {
-  if (g->ns)
-    coi_net_session_free (g->ns);
   if (g->net)
     coi_net_policy_free (g->net);
   coi_limits_clear (&g->limits);
   free (g->net_log);
-  if (g->has_nflog)
-    close (g->nflog_fd);
   memset (g, 0, sizeof (*g));
 }
 
-static void drop_attempt (struct coi_session_guards *g, const char *container)
+bool coi_guards_logs_rejects (const struct coi_session_guards *g)
 {
-  if (g->ns == NULL)
-    return;
-  /* Release only this attempt's address: the name may be someone else's. */
-  _cleanup_error_ coi_error_t ignored = NULL;
-  coi_net_release (coi_net_session_target (g->ns)->addr, container, &ignored);
-  coi_net_session_free (g->ns);
-  g->ns = NULL;
+  return g->net && g->net->logging && g->net->mode != COI_NET_OPEN;
 }
 
 /* coi images render eth0's network file and resolv.conf from these at
@@ -95,19 +103,71 @@ static int set_network_keys (const struct coi_net_target *t, json_t *body, coi_e
   return 0;
 }
 
+/* The guard's NIC plan into the body: the devices and config it returned
+ * (the NIC with its fixed address and filters, IPv6 off). */
+static int merge_plan (json_t *body, json_t *plan, coi_error_t *err)
+{
+  const char *keys[] = { "devices", "config" };
+  for (size_t i = 0; i < 2; i++)
+    {
+      json_t *dst = json_object_get (body, keys[i]);
+      json_t *src = json_object_get (plan, keys[i]);
+      if (!json_is_object (src))
+        return coi_error_make (err, EPROTO, "the guard's NIC plan has no %s", keys[i]);
+      if (dst == NULL && json_object_set_new (body, keys[i], (dst = json_object ())) < 0)
+        return coi_error_errno (err, ENOMEM, "NIC plan");
+      if (json_object_update (dst, src) < 0)
+        return coi_error_errno (err, ENOMEM, "NIC plan");
+    }
+  return 0;
+}
+
+static int read_target (const char *container, json_t *plan, struct coi_net_target *t, coi_error_t *err)
+{
+  memset (t, 0, sizeof *t);
+  snprintf (t->container, sizeof t->container, "%s", container);
+  json_int_t prefix = json_integer_value (json_object_get (plan, "prefix"));
+  json_int_t port = json_integer_value (json_object_get (plan, "dns_port"));
+  if (!coi_ipv4_parse (json_string_value (json_object_get (plan, "address")), &t->addr)
+      || !coi_ipv4_parse (json_string_value (json_object_get (plan, "gateway")), &t->gateway) || prefix < 8
+      || prefix > 30 || port < 0 || port > 65535)
+    return coi_error_make (err, EPROTO, "the guard's NIC plan for %s is unreadable", container);
+  t->subnet.prefix = (unsigned) prefix;
+  t->subnet.addr = t->gateway & (uint32_t) (0xffffffffu << (32 - prefix));
+  t->dns_port = (uint16_t) port;
+  return 0;
+}
+
 static int prepare_body (void *data, const char *container, json_t *body, coi_error_t *err)
 {
   struct coi_session_guards *g = data;
-  drop_attempt (g, container);
-  if (coi_limits_apply_to_body (&g->limits, body, err) < 0
-      || coi_net_prepare (g->client, g->net, container, body, &g->ns, err) < 0)
+  g->has_target = false;
+  if (coi_limits_apply_to_body (&g->limits, body, err) < 0)
     return -1;
-  return g->ns ? set_network_keys (coi_net_session_target (g->ns), body, err) : 0;
+  if (!g->guarded)
+    return 0;
+  json_t *devices = json_object_get (body, "devices");
+  json_t *profiles = json_object_get (body, "profiles");
+  _cleanup_json_ json_t *plan = NULL;
+  json_t *args = json_pack ("{s:s, s:O?, s:O?, s:s}", "container", container, "devices", devices, "profiles",
+                            profiles, "state_dir", g->guard->state_dir);
+  if (args == NULL)
+    return coi_error_errno (err, ENOMEM, "plan the network of %s", container);
+  if (coi_guard_link_call (g->guard, "net.reserve", args, &plan, err) < 0
+      || merge_plan (body, plan, err) < 0 || read_target (container, plan, &g->target, err) < 0)
+    return -1;
+  g->has_target = true;
+  return set_network_keys (&g->target, body, err);
 }
 
 static void abandon (void *data, const char *container)
 {
-  drop_attempt (data, container);
+  struct coi_session_guards *g = data;
+  g->has_target = false;
+  if (!g->guarded)
+    return;
+  _cleanup_error_ coi_error_t ignored = NULL;
+  coi_guard_link_call (g->guard, "net.abandon", json_pack ("{s:s}", "container", container), NULL, &ignored);
 }
 
 /* For images without coi's templates: the address is fixed at create time,
@@ -116,7 +176,7 @@ static void abandon (void *data, const char *container)
  * systemd-networkd still get it by DHCP. */
 static void push_static_network (struct coi_session_guards *g, const char *container)
 {
-  const struct coi_net_target *t = coi_net_session_target (g->ns);
+  const struct coi_net_target *t = &g->target;
   char addr[COI_IPV4_STRLEN], gw[COI_IPV4_STRLEN], text[512];
   coi_ipv4_str (t->addr, addr);
   coi_ipv4_str (t->gateway, gw);
@@ -137,53 +197,45 @@ static void push_static_network (struct coi_session_guards *g, const char *conta
  * (open) has no policy to report. */
 static void log_applied (struct coi_session_guards *g, const char *container)
 {
-  if (g->net_log == NULL || g->net->mode == COI_NET_OPEN || g->ns == NULL)
+  if (g->net_log == NULL || g->net->mode == COI_NET_OPEN || !g->has_target)
     return;
-  const struct coi_net_target *t = coi_net_session_target (g->ns);
   char addr[COI_IPV4_STRLEN];
-  if (coi_netlog_append (g->net_log, container, "applied mode=%s address=%s log_group=%u",
-                         coi_net_mode_name (g->net->mode), coi_ipv4_str (t->addr, addr), t->log_group)
+  if (coi_netlog_append (g->net_log, container, "applied mode=%s address=%s", coi_net_mode_name (g->net->mode),
+                         coi_ipv4_str (g->target.addr, addr))
       < 0)
     coi_warn (g->sink, "cannot write the network log %s", g->net_log);
 }
 
-/* Bound here, before the first packet, the group keeps every reject in its
- * socket until the supervisor reads it.  Failing is not fatal: a supervisor
- * already guarding the container holds the group, or the supervisor binds
- * it itself later. */
-static void bind_nflog (struct coi_session_guards *g)
+/* The guard checks the container (its one NIC, its owner) and puts the
+ * policy in before anything starts it. */
+static int guard_session (struct coi_session_guards *g, const char *container, coi_error_t *err)
 {
-  if (g->has_nflog || g->ns == NULL || !coi_guards_logs_rejects (g))
-    return;
-  uint16_t group = coi_net_session_target (g->ns)->log_group;
-  _cleanup_error_ coi_error_t ignored = NULL;
-  if (group > 0 && coi_nflog_open (group, &g->nflog_fd, &ignored) == 0)
-    g->has_nflog = true;
-}
-
-bool coi_guards_logs_rejects (const struct coi_session_guards *g)
-{
-  return g->net && g->net->logging && g->net->mode != COI_NET_OPEN;
-}
-
-int coi_guards_take_nflog (struct coi_session_guards *g)
-{
-  if (!g->has_nflog)
+  json_t *policy = coi_net_policy_to_json (g->net);
+  json_t *args = policy ? json_pack ("{s:s, s:o, s:s}", "container", container, "policy", policy, "state_dir",
+                                     g->guard->state_dir)
+                        : NULL;
+  _cleanup_json_ json_t *res = NULL;
+  if (args == NULL)
+    return coi_error_errno (err, ENOMEM, "guard %s", container);
+  if (coi_guard_link_call (g->guard, "session.guard", args, &res, err) < 0)
     return -1;
-  g->has_nflog = false;
-  return g->nflog_fd;
+  if (!g->has_target && coi_ipv4_parse (json_string_value (json_object_get (res, "address")), &g->target.addr))
+    {
+      snprintf (g->target.container, sizeof g->target.container, "%s", container);
+      g->has_target = true;
+    }
+  log_applied (g, container);
+  return 0;
 }
 
 static int before_start (void *data, const struct coi_session *s, coi_error_t *err)
 {
   struct coi_session_guards *g = data;
-  if (g->ns == NULL)
-    return coi_error_make (err, EINVAL, "no network plan for %s", s->container);
-  if (coi_net_apply (g->ns, err) < 0)
+  if (!g->guarded)
+    return 0;
+  if (guard_session (g, s->container, err) < 0)
     return -1;
-  log_applied (g, s->container);
-  bind_nflog (g);
-  if (!s->image_renders_network)
+  if (!s->image_renders_network && g->has_target && g->target.gateway)
     push_static_network (g, s->container);
   return 0;
 }
@@ -191,37 +243,25 @@ static int before_start (void *data, const struct coi_session *s, coi_error_t *e
 static int reuse (void *data, const char *container, coi_error_t *err)
 {
   struct coi_session_guards *g = data;
-  if (g->ns)
-    {
-      coi_net_session_free (g->ns);
-      g->ns = NULL;
-    }
-  if (coi_net_attach (g->client, g->net, container, &g->ns, err) < 0 || coi_net_apply (g->ns, err) < 0)
-    return -1;
-  log_applied (g, container);
-  bind_nflog (g);
-  return 0;
+  return g->guarded ? guard_session (g, container, err) : 0;
 }
 
 static void teardown (void *data, const char *container)
 {
   struct coi_session_guards *g = data;
-  coi_container_stop_supervisor (container);
-  /* An unprivileged open session installed no rules and may not list them. */
-  if (g->net && g->net->mode == COI_NET_OPEN && geteuid () != 0)
-    {
-      if (g->ns)
-        drop_attempt (g, container);
-      return;
-    }
+  if (!g->guarded)
+    return;
   _cleanup_error_ coi_error_t ignored = NULL;
-  if (coi_net_teardown (container, &ignored) == 0 && g->net_log && g->net && g->net->mode != COI_NET_OPEN)
+  if (coi_guard_link_call (g->guard, "session.release", json_pack ("{s:s}", "container", container), NULL,
+                           &ignored)
+          == 0
+      && g->net_log && g->net->mode != COI_NET_OPEN)
     coi_netlog_append (g->net_log, container, "removed");
 }
 
 const struct coi_net_target *coi_guards_net_target (const struct coi_session_guards *g)
 {
-  return g->ns ? coi_net_session_target (g->ns) : NULL;
+  return g->has_target && g->target.gateway ? &g->target : NULL;
 }
 
 void coi_guards_hooks (struct coi_session_guards *g, struct coi_session_hooks *h)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -141,8 +142,9 @@ static int build_body (const struct coi_session_opts *o, struct coi_session *s, 
     .profile = s->profile,
     .persistent = s->persistent,
     .mounts = o->mounts,
-    .host_uid = getuid (),
-    .host_gid = getgid (),
+    .host_uid = s->host_uid,
+    .host_gid = s->host_gid,
+    .env = o->env_host,
     .code_uid = o->code_uid ? o->code_uid : 1000,
     .storage_pool = o->storage_pool,
   };
@@ -157,6 +159,39 @@ static int build_body (const struct coi_session_opts *o, struct coi_session *s, 
       *body = NULL;
       return -1;
     }
+  return 0;
+}
+
+static bool parse_id (const char *s, unsigned long *out)
+{
+  char *end = NULL;
+  errno = 0;
+  unsigned long v = s && *s ? strtoul (s, &end, 10) : 0;
+  if (s == NULL || *s == '\0' || errno || *end != '\0' || v == 0 || v > 0x7fffffffUL)
+    return false;
+  *out = v;
+  return true;
+}
+
+int coi_workspace_owner (const char *workspace_real, const char *const *env, uid_t *uid, gid_t *gid,
+                         coi_error_t *err)
+{
+  *uid = getuid ();
+  *gid = getgid ();
+  if (*uid != 0)
+    return 0;
+  unsigned long su, sg;
+  if (parse_id (coi_env_get (env, "SUDO_UID"), &su) && parse_id (coi_env_get (env, "SUDO_GID"), &sg))
+    {
+      *uid = (uid_t) su;
+      *gid = (gid_t) sg;
+      return 0;
+    }
+  struct stat st;
+  if (stat (workspace_real, &st) < 0)
+    return coi_error_errno (err, errno, "read the owner of %s", workspace_real);
+  *uid = st.st_uid;
+  *gid = st.st_gid;
   return 0;
 }
 
@@ -232,6 +267,8 @@ static int prepare_identity (const struct coi_session_opts *o, struct coi_sessio
         }
       s->tool = coi_tool_lookup ("generic", err);
     }
+  if (coi_workspace_owner (real, o->env_host, &s->host_uid, &s->host_gid, err) < 0)
+    return -1;
   s->workspace_real = strdup (real);
   s->tool_name = strdup (tool);
   s->image = strdup (o->image && *o->image ? o->image : "coi");

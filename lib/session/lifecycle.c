@@ -89,10 +89,8 @@ static int guard (struct run *r, coi_error_t *err)
   bool agent = p->kind == COI_SESSION_AGENT;
   if (!coi_session_needs_supervisor (p->cfg, &p->guards, agent))
     return 0;
-  pid_t pid;
   bool wait = agent || coi_session_supervisor_guards (p->cfg, &p->guards);
-  return coi_session_supervise (&r->s, p->cfg, &p->guards, p->req->remote, p->req->project,
-                                wait ? &pid : NULL, err);
+  return coi_session_supervise (&r->s, p->cfg, &p->guards, wait, err);
 }
 
 /* 5-6: the network, and the agent's own state. */

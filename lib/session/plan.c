@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "session/naming.h"
+#include "util/statedir.h"
 #include "util/cleanup.h"
 #include "util/strv.h"
 
@@ -188,6 +189,20 @@ static int plan_user (struct coi_session_plan *p, coi_error_t *err)
   return 0;
 }
 
+/* The guard of a local server (one over HTTPS has none on this host). */
+static int plan_guard (struct coi_session_plan *p, struct incus_client *c, coi_error_t *err)
+{
+  const char *sock = incus_client_endpoint (c)->unix_path;
+  if (sock == NULL)
+    return 0;
+  _cleanup_free_ char *state = NULL;
+  if (coi_state_dir (&state, err) < 0
+      || coi_guard_link_init (&p->guard, sock, coi_env_get (p->req->env, "COI_GUARD_SOCKET"), state, err) < 0)
+    return -1;
+  p->has_guard = true;
+  return 0;
+}
+
 int coi_session_plan_init (struct coi_session_plan *p, struct incus_client *c,
                            const struct coi_session_request *req, coi_error_t *err)
 {
@@ -204,8 +219,8 @@ int coi_session_plan_init (struct coi_session_plan *p, struct incus_client *c,
   struct coi_config_load_opts lo = { .workspace = p->workspace, .profile = req->profile, .env = req->env };
   if (coi_config_load (&lo, &p->cfg, err) < 0 || collect_env (p, err) < 0
       || collect_mounts (p, err) < 0
-      || (p->kind == COI_SESSION_COMMAND && plan_command (p, err) < 0)
-      || coi_guards_from_config (&p->guards, c, p->cfg, req->network, err) < 0)
+      || (p->kind == COI_SESSION_COMMAND && plan_command (p, err) < 0) || plan_guard (p, c, err) < 0
+      || coi_guards_from_config (&p->guards, c, p->has_guard ? &p->guard : NULL, p->cfg, req->network, err) < 0)
     return -1;
   p->guards.sink = req->sink;
   coi_guards_hooks (&p->guards, &p->hooks);
@@ -215,6 +230,7 @@ int coi_session_plan_init (struct coi_session_plan *p, struct incus_client *c,
 void coi_session_plan_clear (struct coi_session_plan *p)
 {
   coi_guards_clear (&p->guards);
+  coi_guard_link_clear (&p->guard);
   if (p->cfg)
     coi_config_free (p->cfg);
   coi_mounts_clear (&p->mounts);

@@ -67,6 +67,8 @@ struct coi_session_plan
   char *workspace;              /* owned: opts.workspace points here */
   char *agent_home;             /* owned: user.home points here */
   struct coi_session_hooks hooks;
+  struct coi_guard_link guard;      /* this server's guard service */
+  bool has_guard;                   /* a local server: it may have one */
   struct coi_session_guards guards; /* network policy and limits behind the hooks */
   const struct coi_session_request *req;
   /* Signals that end the session through its normal clean-up, blocked by

@@ -81,10 +81,20 @@ struct coi_session
   bool created;         /* this launch created the container */
   bool hooks_applied;
   bool image_renders_network; /* a coi image: eth0 and resolv.conf from user.coi.net.* */
+  /* Who the workspace is mapped for: files the agent writes belong to this
+     host user (coi_workspace_owner). */
+  uid_t host_uid;
+  gid_t host_gid;
   const struct coi_session_hooks *hooks;
 };
 
 void coi_session_clear (struct coi_session *s);
+
+/* The host user a workspace is mapped for: the invoking user; under sudo
+ * the user who ran sudo (SUDO_UID in env); root only when root really owns
+ * the workspace (root running coi in alice's project maps alice). */
+int coi_workspace_owner (const char *workspace_real, const char *const *env, uid_t *uid, gid_t *gid,
+                         coi_error_t *err);
 
 /* Resolve names and resume, create (or reuse) and start the container. On
  * failure nothing this call created is left behind. */

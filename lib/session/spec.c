@@ -13,6 +13,15 @@
 
 #define FUSE_SUPER_MAGIC 0x65735546
 
+/* Each mode argument is checked for S_ISUID (04000) and S_ISGID (02000);
+ * openat2 passes its mode in a struct seccomp cannot read, so it is refused
+ * and callers fall back to openat. */
+#define SETID_RULE(sc, arg) \
+  sc " errno 1 [" #arg ",2048,SCMP_CMP_MASKED_EQ,2048]\n" sc " errno 1 [" #arg ",1024,SCMP_CMP_MASKED_EQ,1024]\n"
+const char coi_no_setid_rules[] = SETID_RULE ("chmod", 1) SETID_RULE ("fchmod", 1) SETID_RULE ("fchmodat", 2)
+    SETID_RULE ("fchmodat2", 2) SETID_RULE ("open", 2) SETID_RULE ("openat", 3) SETID_RULE ("creat", 1)
+        SETID_RULE ("mknod", 1) SETID_RULE ("mknodat", 2) "openat2 errno 38\n";
+
 enum coi_idmap_mode coi_choose_idmap (bool server_has_idmapped_mounts, bool disable_shift,
                                       const char *workspace_host, uid_t host_uid, int code_uid)
 {
@@ -38,7 +47,7 @@ int coi_instance_body (const struct coi_instance_plan *p, json_t **body, coi_err
   char owner[96];
   if (boot_id_owner (owner, sizeof owner) < 0)
     return coi_error_make (err, 0, "prepare container %s", p->name);
-  _cleanup_json_ json_t *source = incus_image_source (p->image, err);
+  _cleanup_json_ json_t *source = incus_image_source (p->image, p->env, err);
   if (source == NULL)
     return err && *err ? coi_error_prefix (err, "prepare container %s", p->name)
                        : coi_error_errno (err, ENOMEM, "prepare container %s", p->name);
@@ -49,6 +58,8 @@ int coi_instance_body (const struct coi_instance_plan *p, json_t **body, coi_err
       COI_KEY_TOOL, p->tool ? p->tool : "claude", COI_KEY_OWNER, owner, COI_KEY_STATE, "launching",
       /* Hardening that costs nothing at create time. */
       "security.privileged", "false", "security.nesting", "false", "security.guestapi", "false");
+  if (config && json_object_set_new (config, "security.syscalls.deny", json_string (coi_no_setid_rules)) < 0)
+    return coi_error_errno (err, ENOMEM, "prepare container %s", p->name);
   if (config == NULL)
     return coi_error_errno (err, ENOMEM, "prepare container %s", p->name);
   if (json_object_set_new (config, COI_KEY_IMAGE, json_string (p->image)) < 0)

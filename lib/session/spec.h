@@ -33,9 +33,16 @@ struct coi_instance_plan
   gid_t host_gid;
   int code_uid;
   const char *storage_pool;   /* NULL: the default profile's */
+  const char *const *env;     /* for remote:alias images (the incus client config) */
 };
 
 int coi_instance_body (const struct coi_instance_plan *p, json_t **body, coi_error_t *err);
+
+/* Syscall rules (Incus security.syscalls.deny lines) that make setuid and
+ * setgid files impossible to create: nothing the agent writes into the
+ * workspace can become a privileged program on the host.  Devices need
+ * CAP_MKNOD in the host's namespace, which the container never has. */
+extern const char coi_no_setid_rules[];
 
 /* Choose shift, raw.idmap or none for a workspace on this server. */
 enum coi_idmap_mode coi_choose_idmap (bool server_has_idmapped_mounts, bool disable_shift,

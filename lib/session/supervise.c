@@ -22,6 +22,8 @@
 #include "session/metadata.h"
 #include "session/spec.h"
 #include "session/tool_state.h"
+#include "netpolicy/policy_json.h"
+#include "util/asuser.h"
 #include "util/bootid.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -35,8 +37,10 @@ bool coi_session_supervisor_guards (const struct coi_config *cfg, const struct c
 bool coi_session_needs_supervisor (const struct coi_config *cfg, const struct coi_session_guards *g,
                                    bool interactive_session)
 {
-  /* Logged rejects need a reader, or nothing would ever see them. */
-  return interactive_session || coi_session_supervisor_guards (cfg, g) || coi_guards_logs_rejects (g);
+  /* Logged rejects need a reader, or nothing would ever see them.  Only
+     the guard runs supervisors. */
+  return g->guarded
+         && (interactive_session || coi_session_supervisor_guards (cfg, g) || coi_guards_logs_rejects (g));
 }
 
 /* The allowlist as configured, for the audit log's policy record. */
@@ -90,52 +94,45 @@ static json_t *monitoring_table (const struct coi_config *cfg)
   return t;
 }
 
-static int fill_spec (struct coi_guard_spec *spec, const struct coi_session *s,
-                      const struct coi_config *cfg, const struct coi_session_guards *g,
-                      const char *remote, const char *project, coi_error_t *err)
+/* The launcher's part of the supervisor's spec; the guard adds whose
+ * session it is, its policy and where its files go. */
+static json_t *client_spec (const struct coi_session *s, const struct coi_config *cfg,
+                            const struct coi_session_guards *g)
 {
-  spec->container = strdup (s->container);
-  spec->remote = remote ? strdup (remote) : NULL;
-  spec->project = project ? strdup (project) : NULL;
-  spec->network_mode = strdup (g->net ? coi_net_mode_name (g->net->mode) : "restricted");
-  if (spec->container == NULL || spec->network_mode == NULL || (remote && !spec->remote)
-      || (project && !spec->project))
-    return coi_error_errno (err, ENOMEM, "prepare supervisor");
-  spec->ephemeral = !s->persistent;
-  spec->allowed = allowlist_json (g->net);
-  if (spec->allowed == NULL)
-    return coi_error_errno (err, ENOMEM, "prepare supervisor");
-  spec->started_at = time (NULL);
-  if (coi_guards_logs_rejects (g) && g->ns)
-    {
-      spec->log_group = coi_net_session_target (g->ns)->log_group;
-      if (g->net_log && (spec->log_path = strdup (g->net_log)) == NULL)
-        return coi_error_errno (err, ENOMEM, "prepare supervisor");
-    }
-  spec->limits = coi_limits_to_json (&g->limits);
-  spec->max_duration_sec = g->limits.max_duration_sec;
-  spec->auto_stop = g->limits.auto_stop;
-  spec->stop_graceful = g->limits.stop_graceful;
-  spec->stop_timeout_sec = (int) coi_config_int (cfg, "container.shutdown_timeout");
+  _cleanup_guard_spec_ struct coi_guard_spec spec;
+  coi_guard_spec_init (&spec);
+  spec.container = strdup (s->container);
+  spec.network_mode = strdup (g->net ? coi_net_mode_name (g->net->mode) : "restricted");
+  spec.ephemeral = !s->persistent;
+  spec.allowed = allowlist_json (g->net);
+  spec.started_at = time (NULL);
+  if (coi_guards_logs_rejects (g) && g->net_log)
+    spec.log_path = strdup (g->net_log);
+  spec.limits = coi_limits_to_json (&g->limits);
+  spec.max_duration_sec = g->limits.max_duration_sec;
+  spec.auto_stop = g->limits.auto_stop;
+  spec.stop_graceful = g->limits.stop_graceful;
+  spec.stop_timeout_sec = (int) coi_config_int (cfg, "container.shutdown_timeout");
   _cleanup_json_ json_t *table = monitoring_table (cfg);
-  if (table == NULL)
-    return coi_error_errno (err, ENOMEM, "prepare supervisor");
-  return coi_monitor_settings_from_json (&spec->monitoring, table, err);
+  _cleanup_error_ coi_error_t err = NULL;
+  if (spec.container == NULL || spec.network_mode == NULL || spec.allowed == NULL || table == NULL
+      || coi_monitor_settings_from_json (&spec.monitoring, table, &err) < 0)
+    return NULL;
+  return coi_guard_spec_to_json (&spec);
 }
 
 int coi_session_supervise (const struct coi_session *s, const struct coi_config *cfg,
-                           struct coi_session_guards *g, const char *remote,
-                           const char *project, pid_t *pid, coi_error_t *err)
+                           struct coi_session_guards *g, bool wait, coi_error_t *err)
 {
-  _cleanup_guard_spec_ struct coi_guard_spec spec;
-  _cleanup_free_ char *path = NULL;
-  coi_guard_spec_init (&spec);
-  if (fill_spec (&spec, s, cfg, g, remote, project, err) < 0
-      || coi_run_path (s->container, COI_RUN_SPEC, &path, err) < 0
-      || coi_guard_spec_save (path, &spec, err) < 0)
-    return coi_error_prefix (err, "guard session %s", s->container);
-  _cleanup_close_ int nflog = coi_guards_take_nflog (g);
-  if (coi_supervisor_spawn (NULL, path, nflog, pid, err) < 0)
+  if (!g->guarded)
+    return coi_error_make (err, ENOENT, "guard session %s: no guard service to run its supervisor",
+                           s->container);
+  json_t *spec = client_spec (s, cfg, g);
+  json_t *args = spec ? json_pack ("{s:s, s:o, s:b}", "container", s->container, "spec", spec, "wait", wait)
+                      : NULL;
+  if (args == NULL)
+    return coi_error_errno (err, ENOMEM, "guard session %s", s->container);
+  if (coi_guard_link_call (g->guard, "session.supervise", args, NULL, err) < 0)
     return coi_error_prefix (err, "guard session %s", s->container);
   return 0;
 }
@@ -189,13 +186,16 @@ void coi_session_unclaim (const char *container)
     unlink (path);
 }
 
-static bool claimed (const char *container)
+/* Is a launcher attached?  Its claim is in the owner's run directory. */
+static bool claimed (const struct coi_guard_spec *spec)
 {
   _cleanup_free_ char *path = NULL;
   _cleanup_free_ char *text = NULL;
   _cleanup_error_ coi_error_t ignored = NULL;
-  if (coi_run_path (container, COI_RUN_CLAIM, &path, &ignored) < 0
-      || coi_read_file (path, 128, &text, NULL, &ignored) < 0)
+  int r = spec->owner.set && spec->owner.state_dir
+              ? asprintf (&path, "%s/run/%s%s", spec->owner.state_dir, spec->container, COI_RUN_CLAIM)
+              : coi_run_path (spec->container, COI_RUN_CLAIM, &path, &ignored);
+  if (r < 0 || coi_read_file (path, 128, &text, NULL, &ignored) < 0)
     return false;
   return coi_owner_alive (text);
 }
@@ -216,23 +216,23 @@ static void log_removed (const struct coi_guard_spec *spec)
     coi_netlog_append (spec->log_path, spec->container, "removed");
 }
 
-int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_spec *spec,
-                                enum coi_end_reason why, void *data, coi_error_t *err)
+struct end_job
 {
-  (void) data;
-  (void) why;
-  if (claimed (spec->container))
-    return 0;
+  const struct coi_guard_spec *spec;
+  const char *const *env;
+};
+
+/* Save the agent's state into the owner's session store, then delete an
+ * ephemeral container (the guard sees it go and removes its rules). */
+static int end_session (struct incus_client *c, const struct coi_guard_spec *spec, coi_error_t *err)
+{
   _cleanup_json_ json_t *inst = NULL;
   int found = incus_instance_find (c, spec->container, &inst, err);
-  if (found < 0)
-    return -1;
-  if (found == 0)
+  if (found <= 0)
     {
-      /* Gone already: only host state is left to forget. */
-      coi_container_forget (spec->container);
-      log_removed (spec);
-      return 0;
+      if (found == 0)
+        log_removed (spec);
+      return found;
     }
   /* The name may already belong to the next session of the same slot:
      that container was created after this supervisor's session began. */
@@ -242,23 +242,62 @@ int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_s
   int r = session_from_labels (inst, &s, err);
   if (r == 1)
     {
-      /* The supervisor runs as the launching user: the same HOME, the same
-         session store.  The code user's home comes from the defaults. */
+      /* The code user's home comes from the defaults. */
       struct coi_agent_user u = { 1000, 1000, "/home/code" };
       r = coi_tool_state_save (c, &s, &u, NULL, err);
-      if (r == 0 && !s.persistent && (r = coi_container_end (c, spec->container, 0, err)) == 0)
+      if (r == 0 && !s.persistent && (r = coi_container_end (c, NULL, spec->container, 0, err)) == 0)
         log_removed (spec);
     }
-  else if (r == 0 && spec->ephemeral && (r = coi_container_end (c, spec->container, 0, err)) == 0)
+  else if (r == 0 && spec->ephemeral && (r = coi_container_end (c, NULL, spec->container, 0, err)) == 0)
     log_removed (spec);
   coi_session_clear (&s);
   return r < 0 ? -1 : 0;
 }
 
+/* In a child that is the session's owner: their session store, their
+ * HOME, their Incus access. */
+static int end_as_owner (void *data)
+{
+  struct end_job *job = data;
+  const struct coi_guard_spec *spec = job->spec;
+  _cleanup_free_ char *home = strdup (spec->owner.state_dir);
+  char *slash = home ? strrchr (home, '/') : NULL;
+  if (slash == NULL || slash == home)
+    return 1;
+  *slash = '\0';
+  /* This child's own environment: ~ is where the owner's coi put ~/.coi. */
+  if (setenv ("HOME", home, 1) < 0)
+    return 1;
+  _cleanup_incus_client_ struct incus_client *c = NULL;
+  _cleanup_error_ coi_error_t err = NULL;
+  if (incus_client_open (&c, spec->remote, spec->project, job->env, &err) < 0 || end_session (c, spec, &err) < 0)
+    {
+      fprintf (stderr, "coi: end of %s: %s\n", spec->container, err ? err->msg : "?");
+      return 1;
+    }
+  return 0;
+}
+
+int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_spec *spec,
+                                enum coi_end_reason why, void *data, coi_error_t *err)
+{
+  (void) why;
+  if (claimed (spec))
+    return 0;
+  if (!(spec->owner.set && spec->owner.state_dir && geteuid () == 0 && spec->owner.uid != 0))
+    return end_session (c, spec, err);
+  struct end_job job = { spec, data };
+  struct coi_user_id u = { spec->owner.uid, spec->owner.gid, spec->owner.name };
+  int r = coi_run_as (&u, end_as_owner, &job, err);
+  if (r > 0)
+    return coi_error_make (err, EIO, "end of %s as %s failed (see the supervisor's log)", spec->container,
+                           spec->owner.name);
+  return r;
+}
+
 /* The allowlist's DNS filter lives in the supervisor's process tree, so it
- * runs exactly as long as the session is guarded.  The policy is rebuilt
- * from the same configuration the launcher read (the container's labels
- * name its workspace and profile). */
+ * runs exactly as long as the session is guarded.  Its policy is the one
+ * the guard applied, from the spec. */
 int coi_session_dns_filter_start (const char *spec_path, const char *const *env, pid_t *pid, coi_error_t *err)
 {
   _cleanup_guard_spec_ struct coi_guard_spec spec;
@@ -268,25 +307,15 @@ int coi_session_dns_filter_start (const char *spec_path, const char *const *env,
     return -1;
   if (spec.network_mode == NULL || strcmp (spec.network_mode, "allowlist") != 0)
     return 0;
+  if (spec.policy == NULL || !spec.has_site)
+    return coi_error_make (err, EINVAL, "start DNS filter for %s: the spec has no policy", spec.container);
   _cleanup_incus_client_ struct incus_client *c = NULL;
-  _cleanup_json_ json_t *inst = NULL;
-  if (incus_client_open (&c, spec.remote, spec.project, err) < 0
-      || incus_instance_get (c, spec.container, &inst, err) < 0)
-    return coi_error_prefix (err, "start DNS filter");
-  json_t *labels = json_object_get (inst, "config");
-  struct coi_config_load_opts lo = {
-    .workspace = json_string_value (json_object_get (labels, COI_KEY_WORKSPACE)),
-    .profile = json_string_value (json_object_get (labels, COI_KEY_PROFILE)),
-    .env = env,
-    .quiet = true,
-  };
-  _cleanup_config_ struct coi_config *cfg = NULL;
   _cleanup_net_policy_ struct coi_net_policy *policy = NULL;
   _cleanup_net_session_ struct coi_net_session *ns = NULL;
   struct coi_dns_filter_config fc;
-  if (coi_config_load (&lo, &cfg, err) < 0
-      || coi_net_policy_from_config (cfg, "allowlist", &policy, err) < 0
-      || coi_net_attach (c, policy, spec.container, &ns, err) < 0)
+  if (incus_client_open (&c, spec.remote, spec.project, env, err) < 0
+      || coi_net_policy_from_json (spec.policy, &policy, err) < 0
+      || coi_net_attach (c, &spec.site, policy, spec.container, &ns, err) < 0)
     return coi_error_prefix (err, "start DNS filter for %s", spec.container);
   coi_dns_filter_config_for (ns, &fc);
   if (coi_dns_filter_spawn (&fc, pid, err) < 0)

@@ -23,11 +23,10 @@ bool coi_session_needs_supervisor (const struct coi_config *cfg, const struct co
  * that the command must wait until it is armed; logging alone need not. */
 bool coi_session_supervisor_guards (const struct coi_config *cfg, const struct coi_session_guards *g);
 
-/* Write the spec and start (or re-arm) the supervisor; pid NULL: do not
- * wait until it is armed. */
+/* Have the guard start (or re-arm) the session's supervisor; wait: return
+ * only once it is armed. */
 int coi_session_supervise (const struct coi_session *s, const struct coi_config *cfg,
-                           struct coi_session_guards *g, const char *remote,
-                           const char *project, pid_t *pid, coi_error_t *err);
+                           struct coi_session_guards *g, bool wait, coi_error_t *err);
 
 /* The supervisor's end of a session: save the agent's state and, for an
  * ephemeral session, delete the container and its host state. */

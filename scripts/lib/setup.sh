@@ -251,6 +251,71 @@ build_coi() {
   ok "$ROOT/$dir/src/cli/coi"
 }
 
+# Where the guard of the server being set up keeps its root-owned binary,
+# pid, log and socket (lib/guard/where.c decides the socket the same way).
+guard_home() { if [ -n "${INCUS_DIR:-}" ]; then echo "$INCUS_DIR/coi"; else echo /run/coi; fi; }
+guard_bin() { if [ -n "${INCUS_DIR:-}" ]; then echo "$INCUS_DIR/coi/bin/coi"; else echo /usr/local/lib/coi/coi; fi; }
+guard_pidfile() { echo "$(guard_home)/guard.pid"; }
+guard_log() { if [ -n "${INCUS_DIR:-}" ]; then echo "$INCUS_DIR/coi/guard.log"; else echo "$LOGDIR/guard.log"; fi; }
+guard_running() {
+  local pid
+  pid=$(cat "$(guard_pidfile)" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
+    && [ -S "$(guard_home)/guard.sock" ]
+}
+
+stop_guard() {
+  local pid
+  pid=$(cat "$(guard_pidfile)" 2>/dev/null) || return 0
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# start_guard [BINARY]: (re)start the guard service from a root-owned copy
+# of BINARY (default: build/src/cli/coi).  It runs as root, so it never runs
+# from a directory a user could write to.
+start_guard() {
+  local src=${1:-$ROOT/build/src/cli/coi} bin
+  bin=$(guard_bin)
+  stop_guard
+  install -D -m 0755 -o root -g root "$src" "$bin.new" && mv -f "$bin.new" "$bin"
+  mkdir -p "$(guard_home)"
+  ( exec setsid env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+      ${INCUS_DIR:+INCUS_DIR=$INCUS_DIR} "$bin" guard </dev/null >>"$(guard_log)" 2>&1 ) &
+  echo $! > "$(guard_pidfile)"
+  for _ in $(seq 1 100); do
+    [ -S "$(guard_home)/guard.sock" ] && kill -0 "$(cat "$(guard_pidfile)")" 2>/dev/null && return 0
+    kill -0 "$(cat "$(guard_pidfile)")" 2>/dev/null || break
+    sleep 0.05
+  done
+  tail -5 "$(guard_log)" >&2 || true
+  die "the guard service did not start (log: $(guard_log))"
+}
+
+# The guard service: what needs root for everyone's sessions (network
+# rules, supervisors).  Restarted when the build changed.
+setup_guard() {
+  step "guard service"
+  if [ -d /run/systemd/system ] && [ -z "${INCUS_DIR:-}" ]; then
+    install -D -m 0755 -o root -g root "$ROOT/build/src/cli/coi" "$(guard_bin)"
+    printf '%s\n' '[Unit]' 'Description=coi guard service (network rules and supervisors for coi sessions)' \
+      'After=incus.service' '' '[Service]' "ExecStart=$(guard_bin) guard" 'Restart=always' '' \
+      '[Install]' 'WantedBy=multi-user.target' > /etc/systemd/system/coi-guard.service
+    systemctl daemon-reload
+    systemctl enable coi-guard.service >/dev/null 2>&1 || true
+    systemctl restart coi-guard.service
+    ok "systemd unit coi-guard.service"
+    return
+  fi
+  if guard_running && cmp -s "$ROOT/build/src/cli/coi" "$(guard_bin)"; then
+    ok "running (pid $(cat "$(guard_pidfile)"))"
+    return
+  fi
+  start_guard
+  ok "started (pid $(cat "$(guard_pidfile)"), log $(guard_log))"
+}
+
 # The image `coi`, unless it exists (coi build says so and does nothing).
 build_image() {
   step "image coi"

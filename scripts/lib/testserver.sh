@@ -30,6 +30,8 @@ _ts_scrub() {
       nft delete chain inet incus "$chain" 2>/dev/null || true
     done
   fi
+  # The guard's own table (lib/netpolicy/site.c names it after the directory).
+  nft delete table inet "coi_$(printf %s "$dir" | sha256sum | cut -c1-8)" 2>/dev/null || true
   rm -rf --one-file-system "$dir" 2>/dev/null || rm -rf "$dir"
 }
 
@@ -137,6 +139,14 @@ testserver_down() {
     done
   fi
   local pid
+  # The guard first: its supervisors and rules belong to this server only.
+  pid=$(cat "$dir/coi/guard.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  for pid in $(pgrep -f -- "__supervise --spec $dir/" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
   pid=$(cat "$dir/incusd.pid" 2>/dev/null || true)
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true

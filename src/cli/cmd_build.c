@@ -33,7 +33,7 @@ COI_HANDLER (cmd_build)
   struct incus_client *c = NULL;
   if (coi_ctx_client (ctx, &c, err) < 0)
     return -1;
-  struct coi_build_opts bo = { .alias = NULL, .base = base, .force = o.force };
+  struct coi_build_opts bo = { .alias = NULL, .base = base, .force = o.force, .env = ctx->env };
   r = coi_image_build (c, &bo, NULL, err);
   if (r < 0)
     return -1;

@@ -115,7 +115,7 @@ COI_HANDLER (cmd_build_custom)
     return coi_error_errno (err, errno, "name build container");
   /* A random suffix: two builds at once never share a container. */
   snprintf (name, sizeof name, "coi-build-%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
-  _cleanup_json_ json_t *source = incus_image_source (base && *base ? base : "coi", err);
+  _cleanup_json_ json_t *source = incus_image_source (base && *base ? base : "coi", ctx->env, err);
   if (source == NULL)
     return -1;
   _cleanup_json_ json_t *body = json_pack ("{s:s, s:O, s:b}", "name", name, "source", source,

@@ -101,7 +101,9 @@ COI_HANDLER (cmd_clean)
 
   struct coi_targets t;
   struct incus_client *c;
-  if (coi_targets_resolve (ctx, NULL, 0, true, &t, err) < 0 || coi_ctx_client (ctx, &c, err) < 0)
+  struct coi_guard_link *guard = NULL;
+  if (coi_targets_resolve (ctx, NULL, 0, true, &t, err) < 0 || coi_ctx_client (ctx, &c, err) < 0
+      || coi_ctx_guard (ctx, &guard, err) < 0)
     {
       coi_targets_clear (&t);
       return -1;
@@ -123,19 +125,19 @@ COI_HANDLER (cmd_clean)
   for (size_t i = 0; i < t.n && r == 0; i++)
     {
       printf ("%s %s\n", o.dry_run ? "Would remove" : "Removing", t.items[i]->name);
-      if (!o.dry_run && coi_container_end (c, t.items[i]->name, 0, err) < 0)
+      if (!o.dry_run && coi_container_end (c, guard, t.items[i]->name, 0, err) < 0)
         r = -1;
       removed++;
     }
   if (r == 0 && o.sessions && clean_sessions (o.dry_run, &removed, err) < 0)
     r = -1;
-  if (r == 0 && o.orphans)
+  if (r == 0 && o.orphans && o.dry_run)
+    printf ("Would remove network rules and reservations of containers that are gone\n");
+  else if (r == 0 && o.orphans && guard)
     {
-      int k = coi_clean_orphans (c, o.dry_run, err);
+      int k = coi_clean_orphans (guard, err);
       if (k < 0)
         r = -1;
-      else if (o.dry_run)
-        printf ("Would remove network rules and reservations of containers that are gone\n");
       else if (k > 0)
         {
           printf ("Removed network state of %d container(s) that are gone\n", k);

@@ -43,10 +43,11 @@ static json_t *launch_body (const char *name, json_t *source, const struct launc
 
 /* A local image by alias or fingerprint (so a missing one is named before
  * anything is created), or "remote:alias" pulled by the server. */
-static json_t *image_source (struct incus_client *c, const char *image, coi_error_t *err)
+static json_t *image_source (struct incus_client *c, const char *image, const char *const *env,
+                             coi_error_t *err)
 {
   if (strchr (image, ':'))
-    return incus_image_source (image, err);
+    return incus_image_source (image, env, err);
   _cleanup_free_ char *fp = NULL;
   if (incus_image_resolve (c, image, &fp, NULL, err) < 0)
     return NULL;
@@ -74,7 +75,7 @@ COI_HANDLER (cmd_container_launch)
   struct incus_client *c;
   if (coi_ctx_client (ctx, &c, err) < 0)
     return -1;
-  _cleanup_json_ json_t *source = image_source (c, image, err);
+  _cleanup_json_ json_t *source = image_source (c, image, ctx->env, err);
   if (source == NULL)
     return coi_error_prefix (err, "launch %s", name);
   _cleanup_json_ json_t *body = launch_body (name, source, &o);

@@ -21,8 +21,7 @@ static const struct coi_opt kill_options[] = {
 static int kill_one (struct incus_client *c, const struct coi_instance_info *i, void *data,
                      coi_error_t *err)
 {
-  (void) data;
-  if (coi_container_end (c, i->name, 0, err) < 0)
+  if (coi_container_end (c, data, i->name, 0, err) < 0)
     return -1;
   printf ("Killed %s\n", i->name);
   return 0;
@@ -36,5 +35,8 @@ COI_HANDLER (cmd_kill)
   if (r != 0)
     return r < 0 ? -1 : 0;
   _cleanup_free_ char **pos = p.pos;
-  return coi_targets_each (ctx, pos, p.npos, o.all, o.force, "kill", kill_one, NULL, err);
+  struct coi_guard_link *guard;
+  if (coi_ctx_guard (ctx, &guard, err) < 0)
+    return -1;
+  return coi_targets_each (ctx, pos, p.npos, o.all, o.force, "kill", kill_one, guard, err);
 }

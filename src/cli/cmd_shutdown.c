@@ -21,12 +21,18 @@ static const struct coi_opt shutdown_options[] = {
   OPT_END,
 };
 
+struct shutdown_job
+{
+  int timeout;
+  struct coi_guard_link *guard;
+};
+
 static int shutdown_one (struct incus_client *c, const struct coi_instance_info *i, void *data,
                          coi_error_t *err)
 {
-  int timeout = *(const int *) data;
-  fprintf (stderr, "Shutting down %s (timeout %d s)...\n", i->name, timeout);
-  if (coi_container_end (c, i->name, timeout ? timeout : 1, err) < 0)
+  const struct shutdown_job *job = data;
+  fprintf (stderr, "Shutting down %s (timeout %d s)...\n", i->name, job->timeout);
+  if (coi_container_end (c, job->guard, i->name, job->timeout ? job->timeout : 1, err) < 0)
     return -1;
   printf ("Shut down %s\n", i->name);
   return 0;
@@ -42,6 +48,8 @@ COI_HANDLER (cmd_shutdown)
   _cleanup_free_ char **pos = p.pos;
   if (o.timeout < 0)
     return coi_error_usage (err, "invalid --timeout %d: must be 0 or more", o.timeout);
-  return coi_targets_each (ctx, pos, p.npos, o.all, o.force, "shut down", shutdown_one, &o.timeout,
-                           err);
+  struct shutdown_job job = { .timeout = o.timeout };
+  if (coi_ctx_guard (ctx, &job.guard, err) < 0)
+    return -1;
+  return coi_targets_each (ctx, pos, p.npos, o.all, o.force, "shut down", shutdown_one, &job, err);
 }

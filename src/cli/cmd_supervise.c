@@ -21,12 +21,14 @@ struct supervise_opts
   char *spec;
   int ready_fd;
   int nflog_fd;
+  bool restarted;
 };
 
 static const struct coi_opt supervise_opts[] = {
   { "spec", 0, OPT_STRING, OPT_AT (struct supervise_opts, spec), "Session spec file (default: the run directory's)", NULL, "PATH" },
   { "ready-fd", 0, OPT_INT, OPT_AT (struct supervise_opts, ready_fd), "Descriptor to report readiness on", NULL, "N" },
   { "nflog-fd", 0, OPT_INT, OPT_AT (struct supervise_opts, nflog_fd), "The session's bound nflog socket, to take over", NULL, "N" },
+  { "restarted", 0, OPT_BOOL, OPT_AT (struct supervise_opts, restarted), "It replaces a supervisor that died", NULL, NULL },
   OPT_END,
 };
 
@@ -67,7 +69,11 @@ COI_HANDLER (cmd_supervise)
      ephemeral container and its host state (unless an attached launcher
      does it). */
   const struct coi_sink sink = { .emit = log_line };
-  const struct coi_supervisor_hooks hooks = { .end = coi_session_end_supervised, .sink = &sink };
+  const struct coi_supervisor_hooks hooks = { .end = coi_session_end_supervised,
+                                              .data = (void *) ctx->env,
+                                              .sink = &sink,
+                                              .env = ctx->env,
+                                              .restarted = o.restarted };
   r = coi_supervisor_main (spec, o.ready_fd, o.nflog_fd, &hooks, err);
   if (dns > 0)
     {

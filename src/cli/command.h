@@ -60,6 +60,7 @@ struct coi_ctx
   struct incus_client *client;    /* opened on first use by coi_ctx_client */
   const struct coi_command *cmd;  /* the command being run */
   char cmd_path[256];             /* "container exec" */
+  struct coi_guard_link *guard;   /* opened on first use by coi_ctx_guard */
   struct coi_sink sink;           /* the library's notices, as this CLI shows them */
 };
 
@@ -96,6 +97,9 @@ void coi_print_help (struct coi_ctx *ctx, const struct coi_command *cmd, const c
 
 /* The Incus client, opened once per invocation from --remote/--project and config. */
 int coi_ctx_client (struct coi_ctx *ctx, struct incus_client **out, coi_error_t *err);
+/* The server's guard service (NULL *out: a remote server, none here). */
+struct coi_guard_link;
+int coi_ctx_guard (struct coi_ctx *ctx, struct coi_guard_link **out, coi_error_t *err);
 
 extern const struct coi_command coi_root_commands[];
 const struct coi_command *coi_find_command (const struct coi_command *table, const char *name);

@@ -33,6 +33,7 @@ extern const struct coi_command coi_validate_commands[];
 extern const struct coi_command coi_schema_commands[];
 
 COI_HANDLER (cmd_supervise);
+COI_HANDLER (cmd_guard);
 COI_HANDLER (cmd_monitor);
 COI_HANDLER (cmd_audit);
 COI_HANDLER (cmd_unfreeze);
@@ -63,6 +64,7 @@ const struct coi_command coi_root_commands[] = {
   { "monitor", "Show what a session's container is doing: processes, connections, findings", "[CONTAINER] [--watch N] [--format text|json]", NULL, cmd_monitor, NULL, false },
   { "audit", "Show a session's audit log", "[CONTAINER] [--follow] [--format text|json]", NULL, cmd_audit, NULL, false },
   { "unfreeze", "Resume a container paused by the security monitor", "[NAME]", NULL, cmd_unfreeze, NULL, false },
+  { "guard", "Run the guard service (root): network rules and supervisors for everyone's sessions", "[--group GROUP]", NULL, cmd_guard, NULL, false },
   { "__supervise", "Session supervisor (internal)", "[--spec PATH] [CONTAINER]", NULL, cmd_supervise, NULL, true },
   { "help", "Help about any command", "[COMMAND...]", NULL, cmd_help, NULL, false },
   { "version", "Print version information", "[--format text|json]", NULL, cmd_version, NULL, false },

@@ -6,7 +6,9 @@
 
 #include "cli/command.h"
 #include "cli/output.h"
+#include "guard/link.h"
 #include "incus/client.h"
+#include "util/statedir.h"
 #include "util/cleanup.h"
 
 extern char **environ;
@@ -36,16 +38,51 @@ int coi_ctx_client (struct coi_ctx *ctx, struct incus_client **out, coi_error_t 
     {
       const char *project = ctx->global.project;
       if (project == NULL || *project == '\0')
-        project = getenv ("COI_INCUS_PROJECT");
-      if (incus_client_open (&ctx->client, ctx->global.remote, project, err) < 0)
+        project = coi_env_get (ctx->env, "COI_INCUS_PROJECT");
+      if (incus_client_open (&ctx->client, ctx->global.remote, project, ctx->env, err) < 0)
         return -1;
+      const char *trace = coi_env_get (ctx->env, "COI_TIMING_DEBUG");
+      if (trace && *trace && strcmp (trace, "0") != 0)
+        incus_client_set_trace (ctx->client, &ctx->sink);
     }
   *out = ctx->client;
   return 0;
 }
 
+int coi_ctx_guard (struct coi_ctx *ctx, struct coi_guard_link **out, coi_error_t *err)
+{
+  *out = NULL;
+  if (ctx->guard == NULL)
+    {
+      struct incus_client *c;
+      if (coi_ctx_client (ctx, &c, err) < 0)
+        return -1;
+      const char *sock = incus_client_endpoint (c)->unix_path;
+      if (sock == NULL)
+        return 0;
+      _cleanup_free_ char *state = NULL;
+      struct coi_guard_link *l = calloc (1, sizeof *l);
+      if (l == NULL)
+        return coi_error_errno (err, ENOMEM, "guard service");
+      if (coi_state_dir (&state, err) < 0
+          || coi_guard_link_init (l, sock, coi_env_get (ctx->env, "COI_GUARD_SOCKET"), state, err) < 0)
+        {
+          free (l);
+          return -1;
+        }
+      ctx->guard = l;
+    }
+  *out = ctx->guard;
+  return 0;
+}
+
 static void ctx_release (struct coi_ctx *ctx)
 {
+  if (ctx->guard)
+    {
+      coi_guard_link_clear (ctx->guard);
+      free (ctx->guard);
+    }
   struct coi_global_opts *g = &ctx->global;
   free (g->workspace);
   free (g->image);

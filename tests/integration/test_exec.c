@@ -29,6 +29,8 @@
 
 #include "test_exec_fixture.h"
 
+extern char **environ;
+
 #define PREFIX EXEC_TEST_PREFIX
 #define MIB (1024 * 1024)
 
@@ -211,7 +213,7 @@ static void *bg_run (void *arg)
   struct bg_exec *b = arg;
   _cleanup_error_ coi_error_t err = NULL;
   struct incus_client *c = NULL;
-  b->r = incus_client_open (&c, NULL, NULL, &err);
+  b->r = incus_client_open (&c, NULL, NULL, (const char *const *) environ, &err);
   if (b->r == 0)
     {
       struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
@@ -488,7 +490,7 @@ static void interactive_child (const char *name, const char *const *argv)
   o.stdin_fd = 0;
   o.stdout_fd = 1;
   o.stderr_fd = 2;
-  if (incus_client_open (&c, NULL, NULL, &err) < 0 || incus_exec (c, name, &o, &code, &err) < 0)
+  if (incus_client_open (&c, NULL, NULL, (const char *const *) environ, &err) < 0 || incus_exec (c, name, &o, &code, &err) < 0)
     {
       fprintf (stderr, "child: %s\n", exec_errmsg (&err));
       _exit (200);
@@ -601,7 +603,7 @@ static void test_socket_missing (void **state)
   assert_int_equal (setenv ("INCUS_SOCKET", "/nonexistent", 1), 0);
   _cleanup_error_ coi_error_t err = NULL;
   struct incus_client *c = NULL;
-  int r = incus_client_open (&c, NULL, NULL, &err);
+  int r = incus_client_open (&c, NULL, NULL, (const char *const *) environ, &err);
   if (saved)
     setenv ("INCUS_SOCKET", saved, 1);
   else

@@ -16,6 +16,8 @@
 #include "test_image.h"
 #include "util/cleanup.h"
 
+extern char **environ;
+
 /* Containers named after a test process that no longer exists are left over
  * from a crash; ones of live processes belong to a parallel run. */
 static void delete_stale (struct incus_client *c)
@@ -46,7 +48,7 @@ int exec_fixture_setup (void **state)
 {
   static struct exec_fixture f;
   _cleanup_error_ coi_error_t err = NULL;
-  if (incus_client_open (&f.c, NULL, NULL, &err) < 0)
+  if (incus_client_open (&f.c, NULL, NULL, (const char *const *) environ, &err) < 0)
     {
       fprintf (stderr, "cannot open client: %s\n", exec_errmsg (&err));
       return -1;

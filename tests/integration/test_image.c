@@ -23,6 +23,8 @@
 #include "incus/instance.h"
 #include "util/cleanup.h"
 
+extern char **environ;
+
 struct fixture
 {
   struct incus_client *c;
@@ -124,7 +126,7 @@ static int setup (void **state)
   strcpy (f.dir, "/tmp/coi-test-image-XXXXXX");
   if (mkdtemp (f.dir) == NULL)
     return -1;
-  if (incus_client_open (&f.c, NULL, NULL, &err) < 0)
+  if (incus_client_open (&f.c, NULL, NULL, (const char *const *) environ, &err) < 0)
     {
       fprintf (stderr, "open client: %s\n", err->msg);
       coi_error_release (&err);
@@ -393,23 +395,23 @@ static void test_image_source (void **state)
 {
   (void) state;
   coi_error_t err = NULL;
-  _cleanup_json_ json_t *plain = incus_image_source ("coi", &err);
+  _cleanup_json_ json_t *plain = incus_image_source ("coi", (const char *const *) environ, &err);
   assert_non_null (plain);
   assert_string_equal (json_string_value (json_object_get (plain, "alias")), "coi");
   assert_null (json_object_get (plain, "server"));
-  _cleanup_json_ json_t *local = incus_image_source ("local:coi", &err);
+  _cleanup_json_ json_t *local = incus_image_source ("local:coi", (const char *const *) environ, &err);
   assert_non_null (local);
   assert_null (json_object_get (local, "server"));
-  _cleanup_json_ json_t *remote = incus_image_source ("images:ubuntu/24.04", &err);
+  _cleanup_json_ json_t *remote = incus_image_source ("images:ubuntu/24.04", (const char *const *) environ, &err);
   assert_non_null (remote);
   assert_string_equal (json_string_value (json_object_get (remote, "alias")), "ubuntu/24.04");
   assert_string_equal (json_string_value (json_object_get (remote, "protocol")), "simplestreams");
   assert_string_equal (json_string_value (json_object_get (remote, "mode")), "pull");
   assert_non_null (json_string_value (json_object_get (remote, "server")));
-  assert_null (incus_image_source ("images:", &err));
+  assert_null (incus_image_source ("images:", (const char *const *) environ, &err));
   assert_int_equal (err->exit_code, 2);
   coi_error_release (&err);
-  assert_null (incus_image_source ("coi-no-such-remote:x", &err));
+  assert_null (incus_image_source ("coi-no-such-remote:x", (const char *const *) environ, &err));
   assert_non_null (err);
   coi_error_release (&err);
 }

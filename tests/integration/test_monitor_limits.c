@@ -18,6 +18,8 @@
 #include "test_image.h"
 #include "util/cleanup.h"
 
+extern char **environ;
+
 struct fixture
 {
   struct incus_client *c;
@@ -35,7 +37,7 @@ static int setup (void **state)
 {
   static struct fixture f;
   coi_error_t err = NULL;
-  if (incus_client_open (&f.c, NULL, NULL, &err) < 0)
+  if (incus_client_open (&f.c, NULL, NULL, (const char *const *) environ, &err) < 0)
     {
       fprintf (stderr, "incus: %s\n", err->msg);
       return -1;

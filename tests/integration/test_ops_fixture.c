@@ -15,6 +15,8 @@
 #include "test_image.h"
 #include "util/cleanup.h"
 
+extern char **environ;
+
 static char prefix[96];
 static char scratch_root[128];
 
@@ -27,7 +29,7 @@ struct incus_client *ops_client (void)
 {
   struct incus_client *c = NULL;
   _cleanup_error_ coi_error_t err = NULL;
-  if (incus_client_open (&c, NULL, NULL, &err) < 0)
+  if (incus_client_open (&c, NULL, NULL, (const char *const *) environ, &err) < 0)
     fail_msg ("open client: %s", ops_errmsg (&err));
   if (coi_test_image_check (c) < 0)
     {
@@ -170,7 +172,7 @@ static void cleanup_run (void)
   struct incus_client *c = NULL;
   _cleanup_error_ coi_error_t err = NULL;
   _cleanup_json_ json_t *list = NULL;
-  if (incus_client_open (&c, NULL, NULL, &err) == 0 && incus_instance_list (c, 0, NULL, &list, &err) == 0)
+  if (incus_client_open (&c, NULL, NULL, (const char *const *) environ, &err) == 0 && incus_instance_list (c, 0, NULL, &list, &err) == 0)
     {
       size_t i;
       json_t *u;

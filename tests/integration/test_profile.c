@@ -9,13 +9,15 @@
 
 #include "incus/profile.h"
 
+extern char **environ;
+
 static void test_server_info (void **state)
 {
   (void) state;
   coi_error_t err = NULL;
   struct incus_client *c = NULL;
   json_t *info = NULL;
-  assert_int_equal (incus_client_open (&c, NULL, NULL, &err), 0);
+  assert_int_equal (incus_client_open (&c, NULL, NULL, (const char *const *) environ, &err), 0);
   assert_int_equal (incus_server_info (c, &info, &err), 0);
   assert_true (json_array_size (json_object_get (info, "api_extensions")) > 100);
   assert_non_null (json_string_value (json_object_get (json_object_get (info, "environment"), "server_version")));
@@ -30,7 +32,7 @@ static void test_profile_lifecycle (void **state)
   struct incus_client *c = NULL;
   char name[64];
   snprintf (name, sizeof name, "coi-test-profile-%d", (int) getpid ());
-  assert_int_equal (incus_client_open (&c, NULL, NULL, &err), 0);
+  assert_int_equal (incus_client_open (&c, NULL, NULL, (const char *const *) environ, &err), 0);
 
   json_t *config = json_pack ("{s:s}", "limits.processes", "123");
   assert_int_equal (incus_profile_create (c, name, "coi test", config, NULL, &err), 0);

@@ -17,7 +17,9 @@ int main (int argc, char **argv)
 {
   _cleanup_error_ coi_error_t err = NULL;
   _cleanup_net_policy_ struct coi_net_policy *p = coi_net_policy_new (COI_NET_ALLOWLIST);
-  struct coi_dns_filter_config cfg = { .policy = p, .log_fd = 2, .upstream_port = 53 };
+  struct coi_net_site site;
+  coi_net_site_default (&site);
+  struct coi_dns_filter_config cfg = { .policy = p, .log_fd = 2, .upstream_port = 53, .site = &site };
   if (argc < 5 || !coi_ipv4_parse (argv[1], &cfg.listen_addr) || !coi_ipv4_parse (argv[3], &cfg.client_addr))
     {
       fprintf (stderr, "usage: %s LISTEN_IP PORT CLIENT_IP UPSTREAM_IP[:PORT] ENTRY...\n", argv[0]);

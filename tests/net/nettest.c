@@ -128,7 +128,7 @@ static void remove_leftover_containers (void)
       {
         _cleanup_error_ coi_error_t e2 = NULL;
         incus_instance_force_delete (F.c, name + 1, &e2);
-        coi_net_teardown (name + 1, &e2);
+        coi_net_teardown (nt_site (), name + 1, &e2);
       }
   }
 }
@@ -212,7 +212,7 @@ int nt_up (void)
   atexit (nt_down);
   signal (SIGINT, on_signal);
   signal (SIGTERM, on_signal);
-  if (incus_client_open (&F.c, NULL, NULL, &err) < 0)
+  if (incus_client_open (&F.c, NULL, NULL, (const char *const *) environ, &err) < 0)
     {
       fprintf (stderr, "incus: %s\n", err->msg);
       return -1;
@@ -415,6 +415,25 @@ const char *nt_image (void)
   return F.image;
 }
 
+const struct coi_net_site *nt_site (void)
+{
+  static struct coi_net_site site;
+  if (site.table[0] == '\0')
+    {
+      coi_error_t err = NULL;
+      if (coi_net_site_for (&site, "coi-nettest", "/run/coi-nettest/net", &err) < 0)
+        abort ();
+    }
+  return &site;
+}
+
+const char *nt_list_table (void)
+{
+  static char cmd[64];
+  snprintf (cmd, sizeof cmd, "list table inet %s", nt_site ()->table);
+  return cmd;
+}
+
 const char *nt_gateway (void)
 {
   return F.gateway;
@@ -497,7 +516,7 @@ int nt_ctr_new (struct nt_ctr *ct, const char *name, const struct coi_net_policy
   memset (ct, 0, sizeof *ct);
   snprintf (ct->name, sizeof ct->name, "%s", name);
   _cleanup_json_ json_t *body = nt_create_body (name);
-  if (body == NULL || coi_net_prepare (F.c, p, name, body, &ct->s, &err) < 0)
+  if (body == NULL || coi_net_prepare (F.c, nt_site (), p, name, body, &ct->s, &err) < 0)
     goto fail;
   coi_ipv4_str (coi_net_session_target (ct->s)->addr, ct->addr);
   if (tweak)
@@ -518,7 +537,7 @@ void nt_ctr_free (struct nt_ctr *ct)
   if (incus_instance_force_delete (F.c, ct->name, &err) < 0)
     fprintf (stderr, "delete %s: %s\n", ct->name, err->msg);
   coi_error_release (&err);
-  if (coi_net_teardown (ct->name, &err) < 0)
+  if (coi_net_teardown (nt_site (), ct->name, &err) < 0)
     fprintf (stderr, "teardown %s: %s\n", ct->name, err->msg);
   if (ct->rule_added)
     RUNQ ("ip", "rule", "del", "pref", NT_RULE_PREF, "from", ct->addr, "to", "169.254.169.254",

@@ -51,6 +51,11 @@ int nt_ctr_new (struct nt_ctr *ct, const char *name, const struct coi_net_policy
                 void (*tweak) (json_t *body));
 /* The image the tests use and an InstancesPost body for it (caller frees). */
 const char *nt_image (void);
+/* The net suite's own network site (its own nft table and reservations),
+ * apart from any guard's; and "list table inet <its table>". */
+struct coi_net_site;
+const struct coi_net_site *nt_site (void);
+const char *nt_list_table (void);
 json_t *nt_create_body (const char *name);
 /* Policy route for metadata, start, wait for ct->addr, push the probe. */
 int nt_ctr_start (struct nt_ctr *ct);

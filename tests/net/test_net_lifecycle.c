@@ -27,6 +27,8 @@
 #include "nettest.h"
 #include "util/cleanup.h"
 
+extern char **environ;
+
 /* Rules of the base chains and of this test's own sessions: other users of
  * the host (a developer's coi) may add and remove theirs meanwhile. */
 static int rule_count (void)
@@ -35,7 +37,7 @@ static int rule_count (void)
   _cleanup_error_ coi_error_t err = NULL;
   _cleanup_json_ json_t *arr = NULL;
   _cleanup_json_ json_t *mine = json_object ();
-  if (coi_nft_open (&n, &err) < 0 || coi_nft_list_json (n, "list table inet coi", &arr, &err) < 0)
+  if (coi_nft_open (&n, &err) < 0 || coi_nft_list_json (n, nt_list_table (), &arr, &err) < 0)
     fail_msg ("nft: %s", err->msg);
   size_t i;
   json_t *it;
@@ -74,7 +76,7 @@ static bool session_chain (const char *addr, char *owner, size_t len)
   snprintf (chain, sizeof chain, "c_%s", coi_ipv4_key (a, key));
   snprintf (set, sizeof set, "sa_%s", key);
   owner[0] = '\0';
-  if (coi_nft_open (&n, &err) < 0 || coi_nft_list_json (n, "list table inet coi", &arr, &err) < 0)
+  if (coi_nft_open (&n, &err) < 0 || coi_nft_list_json (n, nt_list_table (), &arr, &err) < 0)
     fail_msg ("list: %s", err->msg);
   size_t i;
   json_t *it;
@@ -132,8 +134,8 @@ static void test_teardown_and_reuse (void **state)
 
   /* Teardown while the container still runs: its rules are gone, and so
    * its traffic is no longer filtered (showing the rules were the cause). */
-  assert_int_equal (coi_net_teardown (a.name, &err), 0);
-  assert_int_equal (coi_net_teardown (a.name, &err), 0); /* idempotent */
+  assert_int_equal (coi_net_teardown (nt_site (), a.name, &err), 0);
+  assert_int_equal (coi_net_teardown (nt_site (), a.name, &err), 0); /* idempotent */
   assert_false (session_chain (a.addr, owner, sizeof owner));
   assert_int_equal (rule_count (), base);
   expect (&a, "tcp", "10.77.0.10", "80", true);
@@ -147,7 +149,7 @@ static void test_teardown_and_reuse (void **state)
   assert_int_equal (incus_instance_force_delete (nt_client (), a.name, &err), 0);
   uint32_t ip;
   assert_true (coi_ipv4_parse (addr, &ip));
-  assert_int_equal (coi_net_release (ip, a.name, &err), 0);
+  assert_int_equal (coi_net_release (nt_site (), ip, a.name, &err), 0);
   assert_true (session_chain (addr, owner, sizeof owner));
 
   /* B is made with A's address, then attached (as a resumed session is). */
@@ -162,7 +164,7 @@ static void test_teardown_and_reuse (void **state)
   struct nt_ctr b = { 0 };
   strcpy (b.name, "coi-test-net-life-b");
   strcpy (b.addr, addr);
-  if (coi_net_attach (nt_client (), open_p, b.name, &b.s, &err) < 0)
+  if (coi_net_attach (nt_client (), nt_site (), open_p, b.name, &b.s, &err) < 0)
     fail_msg ("attach: %s", err->msg);
   assert_int_equal (coi_net_apply (b.s, &err), 0);
   /* Open mode on a reused address: A's leftovers are gone, not inherited. */
@@ -191,7 +193,7 @@ static void test_twenty_sessions (void **state)
       _cleanup_json_ json_t *body = nt_create_body (name);
       _cleanup_net_session_ struct coi_net_session *s = NULL;
       double t0 = nt_now_ms ();
-      if (coi_net_prepare (nt_client (), p, name, body, &s, &err) < 0)
+      if (coi_net_prepare (nt_client (), nt_site (), p, name, body, &s, &err) < 0)
         fail_msg ("prepare: %s", err->msg);
       double t1 = nt_now_ms ();
       assert_int_equal (incus_instance_create (nt_client (), body, &err), 0);
@@ -200,7 +202,7 @@ static void test_twenty_sessions (void **state)
       double t3 = nt_now_ms ();
       assert_int_equal (incus_instance_delete (nt_client (), name, &err), 0);
       double t4 = nt_now_ms ();
-      assert_int_equal (coi_net_teardown (name, &err), 0);
+      assert_int_equal (coi_net_teardown (nt_site (), name, &err), 0);
       double t5 = nt_now_ms ();
       prepare_ms += t1 - t0;
       apply_ms += t3 - t2;
@@ -228,14 +230,14 @@ static void owner_main (const char *name, int ready_fd, bool handle_sigint)
   sigemptyset (&set);
   sigaddset (&set, SIGINT);
   sigprocmask (SIG_BLOCK, &set, NULL);
-  if (incus_client_open (&c, NULL, NULL, &err) < 0 || coi_net_prepare (c, p, name, body, &s, &err) < 0
+  if (incus_client_open (&c, NULL, NULL, (const char *const *) environ, &err) < 0 || coi_net_prepare (c, nt_site (), p, name, body, &s, &err) < 0
       || incus_instance_create (c, body, &err) < 0 || coi_net_apply (s, &err) < 0)
     _exit (3);
   if (write (ready_fd, "r", 1) != 1)
     _exit (4);
   int sig;
   sigwait (&set, &sig);
-  if (handle_sigint && coi_net_teardown (name, &err) < 0)
+  if (handle_sigint && coi_net_teardown (nt_site (), name, &err) < 0)
     _exit (5);
   _exit (0);
 }
@@ -280,14 +282,14 @@ static void test_sigint_and_kill9 (void **state)
   kill (pid, SIGKILL);
   waitpid (pid, &st, 0);
   /* The owner is gone but its container still exists: not an orphan yet. */
-  assert_true (coi_net_clean_orphans (nt_client (), &err) >= 0);
+  assert_true (coi_net_clean_orphans (nt_client (), nt_site (), &err) >= 0);
   assert_int_equal (rule_count (), during);
   assert_int_equal (incus_instance_force_delete (nt_client (), "coi-test-net-kill", &err), 0);
-  int removed = coi_net_clean_orphans (nt_client (), &err);
+  int removed = coi_net_clean_orphans (nt_client (), nt_site (), &err);
   printf ("# clean --orphans removed %d session(s)\n", removed);
   assert_true (removed >= 1);
   assert_int_equal (rule_count (), base);
-  assert_int_equal (coi_net_teardown ("coi-test-net-kill", &err), 0); /* its reservation */
+  assert_int_equal (coi_net_teardown (nt_site (), "coi-test-net-kill", &err), 0); /* its reservation */
 }
 
 static void test_fail_closed_unprivileged (void **state)
@@ -305,7 +307,7 @@ static void test_fail_closed_unprivileged (void **state)
       struct coi_net_policy *p = coi_net_policy_new (COI_NET_RESTRICTED);
       json_t *body = json_object ();
       struct coi_net_session *s = NULL;
-      int r = coi_net_prepare (NULL, p, "coi-test-net-unpriv", body, &s, &err);
+      int r = coi_net_prepare (NULL, nt_site (), p, "coi-test-net-unpriv", body, &s, &err);
       if (r == 0)
         _exit (11);
       printf ("# unprivileged: %s (hint: %s)\n", err->msg, err->hint ? err->hint : "");
@@ -344,10 +346,10 @@ static void test_concurrent_prepare (void **state)
           json_t *body = nt_create_body (name);
           struct coi_net_policy *p = coi_net_policy_new (COI_NET_RESTRICTED);
           close (go[1]);
-          if (incus_client_open (&c, NULL, NULL, &err) < 0 || read (go[0], &c1, 1) != 0)
+          if (incus_client_open (&c, NULL, NULL, (const char *const *) environ, &err) < 0 || read (go[0], &c1, 1) != 0)
             _exit (3);
           uint32_t a[2] = { (uint32_t) i, 0 };
-          if (coi_net_prepare (c, p, name, body, &s, &err) == 0)
+          if (coi_net_prepare (c, nt_site (), p, name, body, &s, &err) == 0)
             a[1] = coi_net_session_target (s)->addr;
           _exit (write (res[1], a, sizeof a) == sizeof a ? 0 : 4);
         }
@@ -375,10 +377,10 @@ static void test_concurrent_prepare (void **state)
       char name[64], owner[80];
       _cleanup_error_ coi_error_t err = NULL;
       snprintf (name, sizeof name, "coi-test-net-conc-%d", i);
-      assert_int_equal (coi_net_reservation_owner (addrs[i], owner, sizeof owner, NULL), 1);
+      assert_int_equal (coi_net_reservation_owner (nt_site (), addrs[i], owner, sizeof owner, NULL), 1);
       assert_string_equal (owner, name);
-      assert_int_equal (coi_net_teardown (name, &err), 0);
-      assert_int_equal (coi_net_reservation_owner (addrs[i], owner, sizeof owner, NULL), 0);
+      assert_int_equal (coi_net_teardown (nt_site (), name, &err), 0);
+      assert_int_equal (coi_net_reservation_owner (nt_site (), addrs[i], owner, sizeof owner, NULL), 0);
     }
 }
 

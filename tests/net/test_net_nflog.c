@@ -254,18 +254,18 @@ static void test_group (void **state)
                               .subnet = { 0x0ac94d00, 24 }, .dns_port = 20005, .log_group = 7305 };
   _cleanup_net_policy_ struct coi_net_policy *r = coi_net_policy_new (COI_NET_RESTRICTED);
   r->logging = true;
-  _cleanup_free_ char *on = coi_nft_render_apply (&t, r);
+  _cleanup_free_ char *on = coi_nft_render_apply ("coi", &t, r);
   assert_non_null (strstr (on, "ip daddr { 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 } "
                                "log prefix \"coi:coi-x private \" group 7305 reject"));
   assert_non_null (strstr (on, "log prefix \"coi:coi-x metadata \" group 7305"));
   assert_null (strstr (on, "group 7300"));
   r->logging = false;
-  _cleanup_free_ char *off = coi_nft_render_apply (&t, r);
+  _cleanup_free_ char *off = coi_nft_render_apply ("coi", &t, r);
   assert_null (strstr (off, " log "));
   /* No group for this address: rejects without a log statement. */
   r->logging = true;
   t.log_group = 0;
-  _cleanup_free_ char *none = coi_nft_render_apply (&t, r);
+  _cleanup_free_ char *none = coi_nft_render_apply ("coi", &t, r);
   assert_null (strstr (none, " log "));
 }
 

@@ -135,7 +135,7 @@ static void test_render (void **state)
   (void) state;
   _cleanup_error_ coi_error_t err = NULL;
   _cleanup_net_policy_ struct coi_net_policy *r = coi_net_policy_new (COI_NET_RESTRICTED);
-  _cleanup_free_ char *rt = coi_nft_render_apply (&target, r);
+  _cleanup_free_ char *rt = coi_nft_render_apply ("coi", &target, r);
   assert_non_null (rt);
   /* The teardown of the address comes first: nothing is inherited. */
   assert_true (strstr (rt, "delete chain inet coi c_10_201_77_5") < strstr (rt, "comment \"coi:coi-x\""));
@@ -148,23 +148,23 @@ static void test_render (void **state)
   _cleanup_net_policy_ struct coi_net_policy *a = coi_net_policy_new (COI_NET_ALLOWLIST);
   assert_int_equal (coi_net_policy_add_entry (a, "198.51.100.0/24:443", &err), 0);
   assert_int_equal (coi_net_policy_add_entry (a, "198.18.0.9", &err), 0);
-  _cleanup_free_ char *at = coi_nft_render_apply (&target, a);
+  _cleanup_free_ char *at = coi_nft_render_apply ("coi", &target, a);
   assert_non_null (strstr (at, "add element inet coi sp_10_201_77_5 { 198.51.100.0/24 . 443-443 }"));
   assert_non_null (strstr (at, "add element inet coi sa_10_201_77_5 { 198.18.0.9/32 }"));
   assert_non_null (strstr (at, "th dport 53 dnat ip to 10.201.77.1:20005"));
   assert_null (strstr (at, "th dport 53 accept")); /* only the filter's port */
 
   _cleanup_net_policy_ struct coi_net_policy *o = coi_net_policy_new (COI_NET_OPEN);
-  _cleanup_free_ char *ot = coi_nft_render_apply (&target, o);
+  _cleanup_free_ char *ot = coi_nft_render_apply ("coi", &target, o);
   assert_null (strstr (ot, "add rule"));
 
   struct coi_net_target bad = target;
   strcpy (bad.container, "x\"; flush ruleset");
-  assert_null (coi_nft_render_apply (&bad, r));
+  assert_null (coi_nft_render_apply ("coi", &bad, r));
 
   struct coi_port_list pl = { 0 };
   assert_int_equal (coi_port_list_parse ("443", &pl, &err), 0);
-  _cleanup_free_ char *d = coi_nft_render_dynamic (target.addr, 0xc6336407, &pl, 60);
+  _cleanup_free_ char *d = coi_nft_render_dynamic ("coi", target.addr, 0xc6336407, &pl, 60);
   assert_non_null (strstr (d, "add element inet coi dp_10_201_77_5 { 198.51.100.7 . 443-443 timeout 60s }"));
   coi_port_list_clear (&pl);
 }

@@ -1,0 +1,58 @@
+/* coi guard: the guard service for this machine's Incus server, or for the
+ * one INCUS_DIR names (lib/guard/server.h).  Root only; started by
+ * scripts/coi-up.sh like incusd. */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cli/command.h"
+#include "guard/server.h"
+#include "incus/remote.h"
+#include "util/cleanup.h"
+#include "util/clock.h"
+
+struct guard_opts
+{
+  char *group;
+};
+
+static const struct coi_opt guard_options[] = {
+  { "group", 0, OPT_STRING, OPT_AT (struct guard_opts, group), "Group allowed on the socket (default incus-admin)", NULL, "GROUP" },
+  OPT_END,
+};
+
+/* Its stderr is its log: one timestamped line each. */
+static void log_line (void *data, enum coi_notice level, const char *line)
+{
+  (void) data;
+  char ts[32];
+  struct timespec now;
+  clock_gettime (CLOCK_REALTIME, &now);
+  coi_iso8601_ms (ts, &now);
+  fprintf (stderr, "%s %s%s\n", ts, level == COI_NOTICE_WARNING ? "warning: " : "", line);
+}
+
+COI_HANDLER (cmd_guard)
+{
+  struct guard_opts o = { 0 };
+  struct coi_parsed p = { 0 };
+  int r = coi_cmd_parse (ctx, argc, argv, guard_options, &o, false, &p, err);
+  _cleanup_free_ char *group = o.group;
+  _cleanup_free_ char **pos = p.pos;
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (p.npos > 0)
+    return coi_error_usage (err, "guard takes no arguments");
+  _cleanup_free_ char *incus_socket = incus_local_socket (ctx->env);
+  if (incus_socket == NULL)
+    return coi_error_errno (err, ENOMEM, "guard");
+  const struct coi_sink sink = { .emit = log_line };
+  setvbuf (stderr, NULL, _IOLBF, 0);
+  struct coi_guard_server_opts so = {
+    .incus_socket = incus_socket,
+    .socket_override = coi_env_get (ctx->env, "COI_GUARD_SOCKET"),
+    .group = group,
+    .sink = &sink,
+  };
+  return coi_guard_serve (&so, err) < 0 ? -1 : 0;
+}
