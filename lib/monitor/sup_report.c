@@ -52,16 +52,22 @@ json_t *sup_process_evidence (const struct coi_proc *p, const char *cmdline)
 
 static void alert (struct sup *s, const struct coi_threat *t, const char *action)
 {
-  char line[600];
-  const char *what = strcmp (action, "paused") == 0 ? "container paused; resume with: coi unfreeze"
-                     : strcmp (action, "killed") == 0 ? "container stopped"
-                                                      : action;
+  char line[800];
+  const char *c = s->spec->container;
   char level[16];
   snprintf (level, sizeof level, "%s", coi_level_name (t->level));
-  for (char *c = level; *c; c++)
-    *c = (char) (*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
-  snprintf (line, sizeof line, "[%s] %s in %s: %s%s%s", level, t->title, s->spec->container, what,
-            strcmp (action, "paused") == 0 ? " " : "", strcmp (action, "paused") == 0 ? s->spec->container : "");
+  for (char *p = level; *p; p++)
+    *p = (char) (*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+  if (strcmp (action, "paused") == 0)
+    snprintf (line, sizeof line,
+              "[%s] %s in %s: container paused; inspect: coi monitor %s / coi audit %s; "
+              "resume with: coi unfreeze %s; end it: coi kill %s",
+              level, t->title, c, c, c, c, c);
+  else
+    snprintf (line, sizeof line, "[%s] %s in %s: %s", level, t->title, c,
+              strcmp (action, "killed") == 0 ? "container stopped; see: coi audit " : action);
+  if (strcmp (action, "killed") == 0)
+    strncat (line, c, sizeof line - strlen (line) - 1);
   _cleanup_error_ coi_error_t err = NULL;
   if (s->alerts_fd >= 0 ? coi_alerts_append_fd (s->alerts_fd, s->alerts_path, line, &err) < 0
                         : coi_alerts_append (s->alerts_path, line, &err) < 0)

@@ -2,7 +2,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "monitor/paths.h"
 #include "monitor/supervisor.h"
 #include "term/notice.h"
 #include "util/cleanup.h"
@@ -31,9 +33,10 @@ void coi_attach_alerts_hook (struct coi_attach_alerts *a, const char *container,
   memset (a, 0, sizeof *a);
   a->tail.fd = a->tail.watch_fd = -1;
   int out_fd = o->interactive ? o->stdout_fd : o->stderr_fd;
-  bool guarded = false;
-  pid_t pid = 0;
-  if (out_fd < 0 || coi_supervisor_status (container, &guarded, &pid) < 0 || !guarded)
+  /* A supervisor makes the file when it starts: none, nothing to show. */
+  _cleanup_free_ char *path = NULL;
+  _cleanup_error_ coi_error_t perr = NULL;
+  if (out_fd < 0 || coi_run_path_peek (container, COI_RUN_ALERTS, &path, &perr) < 0 || access (path, F_OK) < 0)
     return;
   _cleanup_error_ coi_error_t err = NULL;
   if (coi_alerts_tail_open (container, &a->tail, &err) < 0)

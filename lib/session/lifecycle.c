@@ -9,7 +9,9 @@
 #include "config/config.h"
 #include "incus/exec.h"
 #include "incus/instance.h"
+#include "guard/state.h"
 #include "session/agent.h"
+#include "session/attach_alerts.h"
 #include "session/ready.h"
 #include "session/supervise.h"
 #include "session/tool_state.h"
@@ -111,6 +113,18 @@ static int prepare (struct run *r, coi_error_t *err)
   return coi_tool_state_push (r->c, &r->s, &p->user, err);
 }
 
+/* Did the security monitor stop the session?  The guard knows. */
+static bool killed_by_monitor (struct run *r)
+{
+  _cleanup_json_ json_t *states = NULL;
+  _cleanup_error_ coi_error_t e = NULL;
+  struct coi_guard_state gs;
+  if (!r->p->guards.guarded || coi_guard_states (&r->p->guard, &states, &e) < 0)
+    return false;
+  coi_guard_state_of (states, r->s.container, &gs);
+  return strcmp (gs.hold, "killed") == 0;
+}
+
 static int run_command (struct run *r, coi_error_t *err)
 {
   const struct coi_session_request *q = r->p->req;
@@ -121,8 +135,20 @@ static int run_command (struct run *r, coi_error_t *err)
   io.stderr_fd = q->stderr_fd;
   io.stop_signals = &r->p->abort_set;
   io.stopped_by = &r->stopped_by;
+  /* The monitor's alerts (a pause, a kill) show where the user looks. */
+  _cleanup_attach_alerts_ struct coi_attach_alerts alerts;
+  coi_attach_alerts_hook (&alerts, r->s.container, &io, r->sink);
   fflush (stdout);
-  return coi_agent_exec (r->c, &a, &io, &r->code, err);
+  bool failed = coi_agent_exec (r->c, &a, &io, &r->code, err) < 0;
+  /* Only a command that died (a signal's code, or no code) may have been
+     stopped by the monitor: the common exit costs no question. */
+  if (!(failed || r->code >= 128) || !killed_by_monitor (r))
+    return failed ? -1 : 0;
+  if (failed)
+    coi_error_release (err);
+  coi_warn (r->sink, "the security monitor stopped %s (see: coi audit %s)", r->s.container, r->s.container);
+  r->code = COI_EXIT_KILLED_BY_MONITOR;
+  return 0;
 }
 
 static int run_agent (struct run *r, coi_error_t *err)

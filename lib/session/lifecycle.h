@@ -19,6 +19,11 @@
 
 #include "session/plan.h"
 
+/* `coi run`'s exit code when the security monitor stopped the session
+ * (the command's own codes are 0-255 too: this one comes with a line on
+ * stderr saying so). */
+#define COI_EXIT_KILLED_BY_MONITOR 253
+
 /* Returns the exit code (the command's for COMMAND sessions, 128+N after a
  * signal), or -1 with *err set. */
 int coi_session_run (struct incus_client *c, struct coi_session_plan *p, coi_error_t *err);

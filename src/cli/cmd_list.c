@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/command.h"
+#include "guard/state.h"
 #include "cli/output.h"
 #include "session/inventory.h"
 #include "monitor/supervisor.h"
@@ -40,26 +41,22 @@ static bool wanted (const struct list_opts *o, const struct coi_instance_info *i
   return true;
 }
 
-/* Whether a live supervisor guards the container (COI cannot tell). */
-static bool guarded (const char *name)
+/* How the guard service guards it (COI cannot tell). */
+static json_t *container_json (const struct coi_instance_info *i, json_t *states)
 {
-  bool g = false;
-  pid_t pid = 0;
-  return coi_supervisor_status (name, &g, &pid) == 0 && g;
-}
-
-static json_t *container_json (const struct coi_instance_info *i)
-{
-  json_t *j = json_pack ("{s:s, s:s, s:s, s:s, s:b, s:s, s:b}", "name", i->name, "status",
+  struct coi_guard_state gs;
+  coi_guard_state_of (states, i->name, &gs);
+  json_t *j = json_pack ("{s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:o}", "name", i->name, "status",
                          i->status, "created_at", i->created_at ? i->created_at : "", "image",
                          i->image ? i->image : "", "persistent", i->persistent, "ipv4",
-                         i->ipv4 ? i->ipv4 : "", "guarded", guarded (i->name));
+                         i->ipv4 ? i->ipv4 : "", "guarded", gs.supervised ? gs.alive : gs.rules,
+                         "guard", coi_guard_state_json (&gs));
   if (j && i->workspace)
     json_object_set_new (j, "workspace", json_string (i->workspace));
   return j;
 }
 
-static void print_text (const struct list_opts *o, const struct coi_inventory *inv,
+static void print_text (const struct list_opts *o, const struct coi_inventory *inv, json_t *states,
                         const struct coi_session_meta *sessions, size_t nsessions)
 {
   printf ("Active Containers:\n------------------\n");
@@ -78,7 +75,12 @@ static void print_text (const struct list_opts *o, const struct coi_inventory *i
       printf ("    Image: %s\n", i->image ? i->image : "");
       if (i->workspace)
         printf ("    Workspace: %s\n", i->workspace);
-      printf ("    Guarded: %s\n", guarded (i->name) ? "yes" : "no");
+      struct coi_guard_state gs;
+      coi_guard_state_of (states, i->name, &gs);
+      printf ("    Guard: %s", coi_guard_state_word (&gs));
+      if (gs.known && gs.mode[0])
+        printf (" (%s network%s)", gs.mode, gs.restarts ? ", supervisor restarted" : "");
+      printf ("\n");
     }
   if (shown == 0)
     printf ("  (none)\n");
@@ -96,7 +98,7 @@ static void print_text (const struct list_opts *o, const struct coi_inventory *i
     }
 }
 
-static int print_json (const struct list_opts *o, const struct coi_inventory *inv,
+static int print_json (const struct list_opts *o, const struct coi_inventory *inv, json_t *states,
                        const struct coi_session_meta *sessions, size_t nsessions, coi_error_t *err)
 {
   _cleanup_json_ json_t *root = json_object ();
@@ -105,7 +107,7 @@ static int print_json (const struct list_opts *o, const struct coi_inventory *in
     return coi_error_make (err, 0, "list: out of memory");
   for (size_t k = 0; k < inv->n; k++)
     if (wanted (o, &inv->items[k]))
-      json_array_append_new (active, container_json (&inv->items[k]));
+      json_array_append_new (active, container_json (&inv->items[k], states));
   if (o->all && nsessions)
     {
       json_t *saved = json_array ();
@@ -141,8 +143,11 @@ COI_HANDLER (cmd_list)
     return -1;
 
   struct incus_client *c;
+  struct coi_guard_link *guard;
   struct coi_inventory inv = { 0 };
-  if (coi_ctx_client (ctx, &c, err) < 0 || coi_inventory_load (c, true, &inv, err) < 0)
+  _cleanup_json_ json_t *states = NULL;
+  if (coi_ctx_client (ctx, &c, err) < 0 || coi_ctx_guard (ctx, &guard, err) < 0
+      || coi_guard_states (guard, &states, err) < 0 || coi_inventory_load (c, true, &inv, err) < 0)
     return -1;
   struct coi_session_meta *sessions = NULL;
   size_t nsessions = 0;
@@ -153,9 +158,9 @@ COI_HANDLER (cmd_list)
     }
   r = 0;
   if (format && strcmp (format, "json") == 0)
-    r = print_json (&o, &inv, sessions, nsessions, err);
+    r = print_json (&o, &inv, states, sessions, nsessions, err);
   else
-    print_text (&o, &inv, sessions, nsessions);
+    print_text (&o, &inv, states, sessions, nsessions);
   coi_session_list_free (sessions, nsessions);
   coi_inventory_clear (&inv);
   return r;

@@ -9,6 +9,7 @@
 
 #include "cli/cmd_container_common.h"
 #include "cli/command.h"
+#include "guard/state.h"
 #include "incus/instance.h"
 #include "monitor/audit.h"
 #include "monitor/paths.h"
@@ -54,13 +55,24 @@ COI_HANDLER (cmd_unfreeze)
       printf ("Container %s is not frozen (%s)\n", name, status);
       return 0;
     }
-  if (incus_instance_set_state (c, name, "unfreeze", -1, false, err) < 0)
+  /* Through the guard, which lifts the supervisor's hold (it would put a
+     container paused behind its back right back). */
+  struct coi_guard_link *guard;
+  _cleanup_json_ json_t *states = NULL;
+  struct coi_guard_state gs;
+  if (coi_ctx_guard (ctx, &guard, err) < 0 || coi_guard_states (guard, &states, err) < 0)
+    return -1;
+  coi_guard_state_of (states, name, &gs);
+  if (gs.known)
+    {
+      if (coi_guard_link_call (guard, "session.unfreeze", json_pack ("{s:s}", "container", name), NULL, err) < 0)
+        return -1;
+    }
+  else if (incus_instance_set_state (c, name, "unfreeze", -1, false, err) < 0)
     return -1;
   record (name);
-  bool guarded = false;
-  pid_t sup = 0;
-  if (coi_supervisor_status (name, &guarded, &sup) == 0 && guarded && sup > 0)
-    kill (sup, SIGUSR1); /* re-read the status now rather than at its next poll */
+  if (gs.alive && gs.pid > 0)
+    kill (gs.pid, SIGUSR1); /* re-read the status now rather than at its next poll */
   printf ("Container %s resumed\n", name);
   return 0;
 }
