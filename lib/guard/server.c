@@ -147,8 +147,9 @@ static void answer (struct guard *g, struct gconn *c, json_t *msg)
         {
           if (call.err == NULL)
             guard_fail (&call, COI_GUARD_FAILED, "failed");
+          /* The argument checks fail with EINVAL and no kind of their own. */
           if (call.kind == COI_GUARD_OK)
-            call.kind = COI_GUARD_FAILED;
+            call.kind = call.err->status == EINVAL ? COI_GUARD_INVALID : COI_GUARD_FAILED;
           reply = coi_guard_reply_error (call.kind, call.err->msg);
           coi_info (g->sink, "%s by %s refused: %s", op, c->peer.name, call.err->msg);
         }

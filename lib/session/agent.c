@@ -197,6 +197,9 @@ int coi_agent_exec (struct incus_client *c, const struct coi_agent_call *a,
   o.stderr_fd = io->stderr_fd;
   o.stop_signals = io->stop_signals;
   o.stopped_by = io->stopped_by;
+  o.extra_fd = io->extra_fd;
+  o.on_extra = io->on_extra;
+  o.extra_data = io->extra_data;
   for (;;)
     {
       bool not_started = false;

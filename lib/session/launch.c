@@ -53,7 +53,7 @@ static int check_abort (const struct coi_session_opts *o, coi_error_t *err)
 /* The server reports a taken name as a failed database insert. */
 static bool is_name_conflict (coi_error_t err)
 {
-  return err && (err->status == 409 || strstr (err->msg, "UNIQUE constraint failed")
+  return err && (err->status == 409 || err->status == EBUSY || strstr (err->msg, "UNIQUE constraint failed")
                  || strstr (err->msg, "already exists")
                  || strstr (err->msg, "is busy running a \""));
 }
@@ -222,7 +222,13 @@ static int create_in_free_slot (struct incus_client *c, const struct coi_session
             }
         }
       if (build_body (o, s, name, &body, err) < 0)
-        return -1;
+        {
+          /* The guard refuses to plan a name that exists: the slot is taken. */
+          if (!is_name_conflict (*err))
+            return -1;
+          coi_error_release (err);
+          continue;
+        }
       if (incus_instance_create (c, body, err) < 0)
         {
           if (o->hooks && o->hooks->abandon)
