@@ -141,7 +141,9 @@ int coi_tool_state_save (struct incus_client *c, const struct coi_session *s,
       int r = incus_file_exists (c, s->container, src, NULL, err);
       if (r < 0)
         return coi_error_prefix (err, "save session %s", s->id);
-      struct incus_pull_opts po = { .flags = INCUS_PULL_REPLACE };
+      struct incus_pull_opts po = { .flags = INCUS_PULL_REPLACE,
+                                    .max_file_bytes = COI_SESSION_SAVE_MAX_FILE,
+                                    .max_total_bytes = COI_SESSION_SAVE_MAX_TOTAL };
       if (r == 1 && incus_file_pull_tree (c, s->container, src, saved, &po, err) < 0)
         return coi_error_prefix (err, "save session %s", s->id);
     }
