@@ -35,18 +35,18 @@ static unsigned long long resolve_limit (unsigned long long v)
 }
 
 /* The limit for the next file: the smaller of the per-file one and what is
- * left of the total (0: none). */
-static unsigned long long file_limit (const struct pull_ctx *x, bool *by_total)
+ * left of the total (0: none).  With nothing left, *full is set. */
+static unsigned long long file_limit (const struct pull_ctx *x, bool *by_total, bool *full)
 {
-  *by_total = false;
+  *by_total = *full = false;
   if (x->max_total == 0)
     return x->max_file;
   unsigned long long left = x->o->bytes >= x->max_total ? 0 : x->max_total - x->o->bytes;
   if (x->max_file && x->max_file <= left)
     return x->max_file;
   *by_total = true;
-  /* Nothing left: one byte more than "nothing" is still over. */
-  return left ? left : 1;
+  *full = left == 0;
+  return left;
 }
 
 static void skip (struct pull_ctx *x, const char *path, const char *why)
@@ -70,9 +70,12 @@ static int pull_entry_file (struct pull_ctx *x, int dfd, const char *name, const
         }
       return coi_error_errno (err, errno, "create %s", rpath);
     }
-  bool by_total;
-  unsigned long long max = file_limit (x, &by_total), got = 0;
-  if (incus_files_get_into (x->c, x->inst, rpath, st, fd, max, &got, err) < 0)
+  bool by_total, full;
+  unsigned long long max = file_limit (x, &by_total, &full), got = 0;
+  int r = full && st->size != 0
+              ? coi_error_make (err, EFBIG, "pull %s from %s: no room left", rpath, x->inst)
+              : incus_files_get_into (x->c, x->inst, rpath, st, fd, max, &got, err);
+  if (r < 0)
     {
       /* A live container may change its files under us: an entry that
          vanished or changed type is skipped, not fatal to the whole pull;

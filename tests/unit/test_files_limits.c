@@ -209,8 +209,24 @@ static void test_tree_limits (void **state)
                                "/d/huge: larger than the limit of 1 MiB per file\n"
                                "/d/b: the pull reached its limit of 1 MiB in all\n"
                                "/d/c: the pull reached its limit of 1 MiB in all\n");
+
+  /* Exactly full after a: b and c are not even asked for. */
+  snprintf (dst, sizeof dst, "%s/d3", area);
+  warned[0] = '\0';
+  o = (struct incus_pull_opts) { .warn = warn, .max_file_bytes = 1 * MiB,
+                                 .max_total_bytes = 5 + 600 * KiB };
+  int before = fake_incus_requests (fx->f);
+  assert_int_equal (incus_file_pull_tree (fx->c, "x", "/d", dst, &o, &err), 0);
+  fprintf (stderr, "%s", warned);
+  /* HEAD and GET of d, ok, liar and a; HEAD of huge, b and c. */
+  assert_int_equal (fake_incus_requests (fx->f) - before, 11);
+  listing (dst, names, sizeof names);
+  assert_string_equal (names, "a ok");
+  assert_int_equal (o.bytes, 5 + 600 * KiB);
+  assert_non_null (strstr (warned, "/d/b: the pull reached its limit of 614405 bytes in all\n"));
+  assert_non_null (strstr (warned, "/d/c: the pull reached its limit of 614405 bytes in all\n"));
   listing (area, names, sizeof names);
-  assert_string_equal (names, "d d2"); /* no temporary left */
+  assert_string_equal (names, "d d2 d3"); /* no temporary left */
 }
 
 int main (void)
