@@ -38,7 +38,18 @@ static int strv_add (char ***v, size_t *n, const char *fmt, const char *a, const
   return 0;
 }
 
-char **coi_build_recipe_env (const char *mode, coi_error_t *err)
+static int add_passthrough (char ***env, size_t *n)
+{
+  for (const char *const *k = passthrough; *k; k++)
+    {
+      const char *v = getenv (*k);
+      if (v && *v && strv_add (env, n, "%s=%s", *k, v) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+char **coi_build_recipe_env (const char *mode, bool with_passthrough, coi_error_t *err)
 {
   _cleanup_strv_ char **env = NULL;
   size_t n = 0;
@@ -46,14 +57,21 @@ char **coi_build_recipe_env (const char *mode, coi_error_t *err)
             || strv_add (&env, &n, "%s%s", "HOME=", "/root") < 0
             || strv_add (&env, &n, "%s%s", "LANG=", "C.UTF-8") < 0
             || strv_add (&env, &n, "%s%s", "COI_PROVISION_MODE=", mode) < 0
-            || strv_add (&env, &n, "%s%s", "COI_DUMMY_SRC=", COI_DUMMY_PATH) < 0;
-  for (const char *const *k = passthrough; !bad && *k; k++)
-    {
-      const char *v = getenv (*k);
-      if (v && *v)
-        bad = strv_add (&env, &n, "%s=%s", *k, v) < 0;
-    }
+            || strv_add (&env, &n, "%s%s", "COI_DUMMY_SRC=", COI_DUMMY_PATH) < 0
+            || (with_passthrough && add_passthrough (&env, &n) < 0);
   if (bad)
+    {
+      coi_error_errno (err, ENOMEM, "prepare the recipe's environment");
+      return NULL;
+    }
+  return steal_pointer (&env);
+}
+
+char **coi_build_passthrough_env (coi_error_t *err)
+{
+  _cleanup_strv_ char **env = calloc (1, sizeof (char *));
+  size_t n = 0;
+  if (env == NULL || add_passthrough (&env, &n) < 0)
     {
       coi_error_errno (err, ENOMEM, "prepare the recipe's environment");
       return NULL;

@@ -108,7 +108,7 @@ static int configure_tree (struct coi_build *b, struct coi_cache *cache, const c
   coi_progress_step (&b->progress, "configure the tree (the recipe in a chroot)");
   if (coi_stage_write_tree (&b->stage, partial, err) < 0 || copy_resolv_conf (partial, err) < 0)
     return -1;
-  _cleanup_strv_ char **env = coi_build_recipe_env ("chroot", err);
+  _cleanup_strv_ char **env = coi_build_recipe_env ("chroot", true, err);
   if (env == NULL)
     return -1;
   const char *argv[] = { "/bin/bash", COI_PROVISION_PATH, NULL };

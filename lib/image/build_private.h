@@ -25,8 +25,11 @@ struct coi_build
 };
 
 /* The environment the recipe runs with ("K=V", NULL-terminated; caller
- * frees with cleanup_strvp).  mode is "chroot" or "container". */
-char **coi_build_recipe_env (const char *mode, coi_error_t *err);
+ * frees with cleanup_strvp).  mode is "chroot" or "container".  The host's
+ * proxies and registry (which may hold credentials) are included only
+ * with_passthrough; coi_build_passthrough_env gives them alone. */
+char **coi_build_recipe_env (const char *mode, bool with_passthrough, coi_error_t *err);
+char **coi_build_passthrough_env (coi_error_t *err);
 
 /* Properties recorded on the image. */
 json_t *coi_build_properties (const struct coi_build *b, const char *base_desc);

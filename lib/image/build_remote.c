@@ -15,6 +15,7 @@
 #include "image/recipe.h"
 #include "image/run.h"
 #include "incus/exec.h"
+#include "incus/exec_env.h"
 #include "incus/files.h"
 #include "incus/image.h"
 #include "incus/instance.h"
@@ -83,8 +84,11 @@ static void *pump_thread (void *p)
  * lines shown while it runs. */
 static int run_recipe (struct coi_build *b, coi_error_t *err)
 {
-  _cleanup_strv_ char **env = coi_build_recipe_env ("container", err);
-  if (env == NULL)
+  /* The proxies go through a file, not the request (incus/exec_env.h):
+     a proxy URL may carry a password. */
+  _cleanup_strv_ char **env = coi_build_recipe_env ("container", false, err);
+  _cleanup_strv_ char **secret_env = env ? coi_build_passthrough_env (err) : NULL;
+  if (secret_env == NULL)
     return -1;
   int pfd[2];
   if (pipe2 (pfd, O_CLOEXEC) < 0)
@@ -107,7 +111,8 @@ static int run_recipe (struct coi_build *b, coi_error_t *err)
   o.stdout_fd = pfd[1];
   o.stderr_fd = pfd[1];
   int code = -1;
-  int r = incus_exec (b->c, COI_BUILD_CONTAINER, &o, &code, err);
+  int r = incus_exec_with_env_file (b->c, COI_BUILD_CONTAINER, &o, "/root",
+                                    (const char *const *) secret_env, NULL, NULL, &code, err);
   close (pfd[1]); /* EOF for the pump */
   pthread_join (th, NULL);
   close (pfd[0]);

@@ -89,7 +89,12 @@ struct incus_raw
   size_t upload_len;
   long long upload_size;      /* known size for upload_fd, or -1 */
   int download_fd;            /* -1: body collected into json/body buffer */
+  /* Most bytes written to download_fd, counted as they arrive (whatever
+     the server announced); more fail the request with status EFBIG.
+     0: no limit. */
+  unsigned long long download_max;
   /* out */
+  unsigned long long downloaded; /* bytes written to download_fd */
   long status;
   char *body;                 /* response body when download_fd < 0 (NUL-terminated) */
   size_t body_len;

@@ -19,6 +19,7 @@
 #include "term/winsize.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/size.h"
 
 /* Stop reading local stdin while this much is still queued for the server. */
 #define STDIN_HIGH_WATER (1u << 20)
@@ -59,8 +60,10 @@ static int sink_write (struct exec_sink *k, const void *data, size_t len, coi_er
     return 0;
   if (k->buf)
     {
+      char lim[32];
       if (buf_append (k->buf, data, len) < 0)
-        return coi_error_make (err, EFBIG, "%s is larger than %zu bytes", k->name, k->buf->limit);
+        return coi_error_make (err, EFBIG, "%s is larger than %s", k->name,
+                               coi_size_str (k->buf->limit, lim));
       return 0;
     }
   if (k->fd >= 0 && coi_write_all_waiting (k->fd, data, len) < 0)

@@ -1,7 +1,6 @@
 /* Single-entry operations of the instance files API. */
 #include "incus/files.h"
 
-#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +11,8 @@
 #include "incus/client_private.h"
 #include "incus/files_private.h"
 #include "incus/instance.h"
+#include "incus/pathsafe.h"
+#include "util/size.h"
 #include "util/cleanup.h"
 
 char *incus_files_url (const char *inst, const char *path)
@@ -47,9 +48,19 @@ void incus_files_warn (incus_file_warn_fn fn, void *data, const char *path, cons
 {
   _cleanup_free_ char *shown = strdup (path);
   if (shown)
-    for (char *p = shown; *p; p++)
-      if (iscntrl ((unsigned char) *p))
-        *p = '?';
+    {
+      size_t n = strlen (shown), o = 0;
+      for (size_t i = 0; i < n;)
+        {
+          size_t k = pathsafe_control_len (shown + i, n - i);
+          if (k > 0)
+            shown[o++] = '?';
+          else
+            shown[o++] = shown[i];
+          i += k > 0 ? k : 1;
+        }
+      shown[o] = '\0';
+    }
   if (fn)
     fn (data, shown ? shown : "?", why);
   else
@@ -384,22 +395,37 @@ int incus_file_list (struct incus_client *c, const char *inst, const char *path,
 }
 
 int incus_files_get_into (struct incus_client *c, const char *inst, const char *path,
-                          const struct incus_file_stat *st, int fd, coi_error_t *err)
+                          const struct incus_file_stat *st, int fd, unsigned long long max,
+                          unsigned long long *got, coi_error_t *err)
 {
+  char limit[32];
+  *got = 0;
   if (st->type != INCUS_FILE_REGULAR)
     return coi_error_make (err, EINVAL, "pull %s from %s: not a regular file", path, inst);
   /* Fifos, sockets and devices look like empty files, and opening a fifo
      blocks the server: an empty file needs no GET at all. */
   if (st->size == 0)
     return 0;
+  /* An honest size over the limit needs no transfer to be refused. */
+  if (max && st->size > 0 && (unsigned long long) st->size > max)
+    return coi_error_make (err, EFBIG, "pull %s from %s: larger than the limit of %s", path, inst,
+                           coi_size_str (max, limit));
   _cleanup_free_ char *p = incus_files_url (inst, path);
   if (p == NULL)
     return coi_error_errno (err, ENOMEM, "pull %s from %s", path, inst);
-  struct incus_raw req = { .method = "GET", .path = p, .upload_fd = -1, .download_fd = fd };
+  struct incus_raw req = { .method = "GET", .path = p, .upload_fd = -1, .download_fd = fd,
+                           .download_max = max };
   int r = incus_raw_request (c, &req, err);
   const char *type = json_string_value (json_object_get (req.resp_headers, "x-incus-type"));
   bool is_file = type && strcmp (type, "file") == 0;
+  *got = req.downloaded;
   incus_raw_clear (&req);
+  if (r < 0 && (*err)->status == EFBIG && req.status < 400)
+    {
+      coi_error_release (err);
+      return coi_error_make (err, EFBIG, "pull %s from %s: larger than the limit of %s", path,
+                             inst, coi_size_str (max, limit));
+    }
   if (r < 0)
     return coi_error_prefix (err, "pull %s from %s", path, inst);
   if (!is_file)
@@ -417,5 +443,6 @@ int incus_file_pull_fd (struct incus_client *c, const char *inst, const char *pa
     return -1;
   if (s->type == INCUS_FILE_DIRECTORY)
     return coi_error_make (err, EISDIR, "pull %s from %s: is a directory", path, inst);
-  return incus_files_get_into (c, inst, path, s, fd, err);
+  unsigned long long got;
+  return incus_files_get_into (c, inst, path, s, fd, 0, &got, err);
 }

@@ -5,7 +5,8 @@
  *
  * A container is untrusted: pulls write only below the local destination,
  * relative to directory fds, never follow a symlink on the host, never create
- * symlinks, devices or fifos on the host, and strip setuid/setgid bits. */
+ * symlinks, devices or fifos on the host, never give a mode above 0755, skip
+ * names with control characters and write no more bytes than their limits. */
 #ifndef COI_INCUS_FILES_H
 #define COI_INCUS_FILES_H
 
@@ -82,11 +83,19 @@ int incus_file_pull_fd (struct incus_client *c, const char *inst, const char *pa
 /* Warnings from tree transfers (skipped entries); NULL prints them to stderr. */
 typedef void (*incus_file_warn_fn) (void *data, const char *path, const char *why);
 
+/* Byte limits of a pull, counted on the bytes received (a container may
+ * announce one size and send another).  0 in an option means this default;
+ * INCUS_PULL_UNLIMITED means none. */
+#define INCUS_PULL_DEFAULT_MAX (1ull << 30)
+#define INCUS_PULL_UNLIMITED (~0ull)
+
 /* Pull a regular file to the host: `local` (its last component is never
  * followed) is replaced atomically by a temp file renamed into place.  An
- * existing directory at `local` is refused.  Mode kept minus setuid/setgid. */
+ * existing directory at `local` is refused.  A file larger than max_bytes
+ * (see above) fails with status EFBIG and leaves nothing.  Mode: see
+ * pathsafe_host_mode (at most 0755). */
 int incus_file_pull_file (struct incus_client *c, const char *inst, const char *path,
-                          const char *local, coi_error_t *err);
+                          const char *local, unsigned long long max_bytes, coi_error_t *err);
 
 enum
 {
@@ -98,15 +107,21 @@ struct incus_pull_opts
   unsigned flags;
   incus_file_warn_fn warn;
   void *warn_data;
+  /* Limits (see above): a file over max_file_bytes, or one that would
+     bring the pull over max_total_bytes, is skipped with a warning and
+     nothing of it stays on the host. */
+  unsigned long long max_file_bytes;
+  unsigned long long max_total_bytes;
   /* out */
-  unsigned long long files, dirs, skipped;
+  unsigned long long files, dirs, skipped, bytes;
 };
 
 /* Pull the directory `path` to the new host directory `local`.  The tree is
  * built under a temporary name next to `local` and renamed into place at the
  * end, so `local` appears complete or not at all.  Without
  * INCUS_PULL_REPLACE an existing `local` is refused (status EEXIST).
- * Symlinks and entries with unsafe names are skipped with a warning. */
+ * Symlinks, entries with unsafe names and files over a limit are skipped
+ * with a warning. */
 int incus_file_pull_tree (struct incus_client *c, const char *inst, const char *path,
                           const char *local, struct incus_pull_opts *opts, coi_error_t *err);
 

@@ -17,9 +17,12 @@ char *incus_files_join (const char *dir, const char *name);
 int incus_files_list_json (struct incus_client *c, const char *inst, const char *path,
                            json_t **names, coi_error_t *err);
 /* GET the contents of a regular file `st` describes into fd (nothing is sent
- * for an empty one); fails if the server then reports another type. */
+ * for an empty one); fails if the server then reports another type.  More
+ * than max bytes (0: no limit), announced or received, fail with status
+ * EFBIG; *got is what was written to fd either way. */
 int incus_files_get_into (struct incus_client *c, const char *inst, const char *path,
-                          const struct incus_file_stat *st, int fd, coi_error_t *err);
+                          const struct incus_file_stat *st, int fd, unsigned long long max,
+                          unsigned long long *got, coi_error_t *err);
 /* POST a regular file from fd with no check for what is already there. */
 int incus_files_post_fd (struct incus_client *c, const char *inst, const char *path, int fd,
                          long long size, struct incus_file_attrs attrs, coi_error_t *err);

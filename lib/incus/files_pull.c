@@ -17,13 +17,37 @@
 #include "incus/files_private.h"
 #include "incus/pathsafe.h"
 #include "util/cleanup.h"
+#include "util/size.h"
 
 struct pull_ctx
 {
   struct incus_client *c;
   const char *inst;
   struct incus_pull_opts *o;
+  unsigned long long max_file, max_total; /* resolved: 0 is no limit */
 };
+
+static unsigned long long resolve_limit (unsigned long long v)
+{
+  if (v == 0)
+    return INCUS_PULL_DEFAULT_MAX;
+  return v == INCUS_PULL_UNLIMITED ? 0 : v;
+}
+
+/* The limit for the next file: the smaller of the per-file one and what is
+ * left of the total (0: none).  With nothing left, *full is set. */
+static unsigned long long file_limit (const struct pull_ctx *x, bool *by_total, bool *full)
+{
+  *by_total = *full = false;
+  if (x->max_total == 0)
+    return x->max_file;
+  unsigned long long left = x->o->bytes >= x->max_total ? 0 : x->max_total - x->o->bytes;
+  if (x->max_file && x->max_file <= left)
+    return x->max_file;
+  *by_total = true;
+  *full = left == 0;
+  return left;
+}
 
 static void skip (struct pull_ctx *x, const char *path, const char *why)
 {
@@ -46,20 +70,42 @@ static int pull_entry_file (struct pull_ctx *x, int dfd, const char *name, const
         }
       return coi_error_errno (err, errno, "create %s", rpath);
     }
-  if (incus_files_get_into (x->c, x->inst, rpath, st, fd, err) < 0)
+  bool by_total, full;
+  unsigned long long max = file_limit (x, &by_total, &full), got = 0;
+  int r = full && st->size != 0
+              ? coi_error_make (err, EFBIG, "pull %s from %s: no room left", rpath, x->inst)
+              : incus_files_get_into (x->c, x->inst, rpath, st, fd, max, &got, err);
+  if (r < 0)
     {
       /* A live container may change its files under us: an entry that
-         vanished or changed type is skipped, not fatal to the whole pull. */
+         vanished or changed type is skipped, not fatal to the whole pull;
+         so is a file over a limit, which must leave nothing behind. */
       int status = (*err)->status;
-      if (status != 404 && status != EAGAIN)
+      if (status != 404 && status != EAGAIN && status != EFBIG)
         return -1;
       coi_error_release (err);
       if (unlinkat (dfd, name, 0) < 0)
         return coi_error_errno (err, errno, "remove partial %s", rpath);
-      skip (x, rpath, status == 404 ? "it disappeared during the pull"
-                                    : "it changed type during the pull");
+      /* Name the limit the file is known to break: its own size, announced
+         or received, over the per-file one, else the total. */
+      unsigned long long seen = st->size > 0 && (unsigned long long) st->size > got
+                                    ? (unsigned long long) st->size
+                                    : got;
+      if (x->max_file && seen > x->max_file)
+        by_total = false;
+      char lim[32], why[96];
+      if (status == EFBIG && by_total)
+        snprintf (why, sizeof why, "the pull reached its limit of %s in all",
+                  coi_size_str (x->max_total, lim));
+      else if (status == EFBIG)
+        snprintf (why, sizeof why, "larger than the limit of %s per file",
+                  coi_size_str (x->max_file, lim));
+      skip (x, rpath, status == 404      ? "it disappeared during the pull"
+                      : status == EAGAIN ? "it changed type during the pull"
+                                         : why);
       return 0;
     }
+  x->o->bytes += got;
   if (fchmod (fd, pathsafe_host_mode (st->mode)) < 0)
     return coi_error_errno (err, errno, "set mode of %s", rpath);
   x->o->files++;
@@ -180,6 +226,8 @@ int incus_file_pull_tree (struct incus_client *c, const char *inst, const char *
 {
   struct incus_pull_opts dummy = { 0 };
   struct pull_ctx x = { .c = c, .inst = inst, .o = opts ? opts : &dummy };
+  x.max_file = resolve_limit (x.o->max_file_bytes);
+  x.max_total = resolve_limit (x.o->max_total_bytes);
   struct incus_file_stat st;
   if (incus_file_stat (c, inst, path, &st, err) < 0)
     return coi_error_prefix (err, "pull %s from %s", path, inst);
@@ -218,7 +266,7 @@ int incus_file_pull_tree (struct incus_client *c, const char *inst, const char *
 }
 
 int incus_file_pull_file (struct incus_client *c, const char *inst, const char *path,
-                          const char *local, coi_error_t *err)
+                          const char *local, unsigned long long max_bytes, coi_error_t *err)
 {
   struct incus_file_stat st;
   if (incus_file_stat (c, inst, path, &st, err) < 0)
@@ -240,7 +288,8 @@ int incus_file_pull_file (struct incus_client *c, const char *inst, const char *
   _cleanup_close_ int fd = -1;
   if (pathsafe_tmp_file (pfd, &tmp, &fd, err) < 0)
     return coi_error_prefix (err, "pull to %s", local);
-  int r = incus_files_get_into (c, inst, path, &st, fd, err);
+  unsigned long long got;
+  int r = incus_files_get_into (c, inst, path, &st, fd, resolve_limit (max_bytes), &got, err);
   if (r == 0 && fchmod (fd, pathsafe_host_mode (st.mode)) < 0)
     r = coi_error_errno (err, errno, "set mode of %s", local);
   if (r == 0 && close (steal_fd (&fd)) < 0)

@@ -18,20 +18,35 @@
 #define MAX_REMOVE_DEPTH 512
 #define TMP_TRIES 64
 
+size_t pathsafe_control_len (const char *s, size_t left)
+{
+  unsigned char c = (unsigned char) s[0];
+  if (c < 0x20 || c == 0x7f)
+    return 1;
+  /* U+0080..U+009F in UTF-8: a terminal may take U+009B for CSI. */
+  if (c == 0xc2 && left >= 2 && (unsigned char) s[1] >= 0x80 && (unsigned char) s[1] <= 0x9f)
+    return 2;
+  return 0;
+}
+
 bool pathsafe_name_ok (const char *name, size_t len)
 {
   if (name == NULL || len == 0 || len > NAME_MAX)
     return false;
-  if (memchr (name, '\0', len) != NULL || memchr (name, '/', len) != NULL)
+  if (memchr (name, '/', len) != NULL)
     return false;
   if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
     return false;
+  /* NUL included: a name a C string cannot hold whole. */
+  for (size_t i = 0; i < len; i++)
+    if (pathsafe_control_len (name + i, len - i) > 0)
+      return false;
   return true;
 }
 
 mode_t pathsafe_host_mode (unsigned long mode)
 {
-  return (mode_t) (mode & 01777);
+  return (mode_t) (mode & 0755);
 }
 
 int pathsafe_open_dir (int dirfd, const char *name)

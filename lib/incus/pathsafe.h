@@ -15,11 +15,17 @@
 #define PATHSAFE_TMP_PREFIX ".coi-tmp-"
 
 /* A single directory entry name from an untrusted peer: 1..NAME_MAX bytes, no
- * '/', no NUL within len, and not "." or "..". */
+ * '/', no control character (C0 including NUL, DEL, or C1 in UTF-8) within
+ * len, and not "." or "..".  Such names could not be shown in a warning or
+ * a listing without the terminal acting on them. */
 bool pathsafe_name_ok (const char *name, size_t len);
 
-/* Permission bits safe to give a file from a container on the host: setuid
- * and setgid are dropped (sticky and rwx are kept). */
+/* Bytes of the control character that starts s (left bytes remain), or 0. */
+size_t pathsafe_control_len (const char *s, size_t left);
+
+/* Permission bits safe to give a file from a container on the host:
+ * mode & 0755, so no setuid, setgid or sticky bit and never group- or
+ * world-writable (at most 0755, and 0644 for a file without x bits). */
 mode_t pathsafe_host_mode (unsigned long mode);
 
 /* Open the directory `name` inside dirfd without following a symlink there.

@@ -18,6 +18,7 @@ struct raw_state
   struct buf body;
   size_t sent; /* for upload_data */
   int write_errno;
+  bool too_big; /* download_max would be exceeded */
 };
 
 static size_t write_cb (char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -27,6 +28,13 @@ static size_t write_cb (char *ptr, size_t size, size_t nmemb, void *userdata)
   /* Error replies are JSON even when the body was meant for a file. */
   if (st->req->download_fd < 0 || st->req->status >= 400)
     return buf_append (&st->body, ptr, n) < 0 ? 0 : n;
+  /* Nothing past the limit is written: the caller removes what was. */
+  unsigned long long max = st->req->download_max;
+  if (max && (n > max || st->req->downloaded > max - n))
+    {
+      st->too_big = true;
+      return 0;
+    }
   size_t done = 0;
   while (done < n)
     {
@@ -39,6 +47,7 @@ static size_t write_cb (char *ptr, size_t size, size_t nmemb, void *userdata)
           return 0;
         }
       done += (size_t) w;
+      st->req->downloaded += (unsigned long long) w;
     }
   return n;
 }
@@ -114,6 +123,7 @@ int incus_raw_request (struct incus_client *c, struct incus_raw *req, coi_error_
   CURL *h = c->curl;
 
   req->status = 0;
+  req->downloaded = 0;
   req->body = NULL;
   req->body_len = 0;
   req->resp_headers = json_object ();
@@ -170,6 +180,9 @@ int incus_raw_request (struct incus_client *c, struct incus_raw *req, coi_error_
   req->body = buf_steal (&st.body);
   if (rc != CURLE_OK)
     {
+      if (st.too_big)
+        return coi_error_make (err, EFBIG, "%s %s: more than %llu bytes", req->method, req->path,
+                               req->download_max);
       if (st.write_errno)
         return coi_error_errno (err, st.write_errno, "%s %s: write local file", req->method, req->path);
       if (rc == CURLE_WRITE_ERROR)

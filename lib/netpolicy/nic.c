@@ -16,23 +16,6 @@ void coi_net_bridge_clear (struct coi_net_bridge *b)
   memset (b, 0, sizeof *b);
 }
 
-/* The first nic device of a device map, as (key, device). */
-static const char *find_nic (json_t *devices, json_t **dev)
-{
-  const char *key;
-  json_t *d;
-  json_object_foreach (devices, key, d)
-  {
-    const char *type = json_string_value (json_object_get (d, "type"));
-    if (type && strcmp (type, "nic") == 0)
-      {
-        *dev = d;
-        return key;
-      }
-  }
-  return NULL;
-}
-
 static int set_nic (struct coi_net_bridge *b, const char *key, json_t *dev, coi_error_t *err)
 {
   const char *net = json_string_value (json_object_get (dev, "network"));
@@ -52,50 +35,99 @@ static int set_nic (struct coi_net_bridge *b, const char *key, json_t *dev, coi_
   return 0;
 }
 
+static bool is_nic (json_t *dev)
+{
+  const char *type = json_string_value (json_object_get (dev, "type"));
+  return type && strcmp (type, "nic") == 0;
+}
+
+/* Add each device of `devices` to `all` under its name, replacing what an
+ * earlier source had there (as Incus expands profiles, then the instance's
+ * own devices), and remember where each came from. */
+static int merge_devices (json_t *all, json_t *origin, json_t *devices, const char *from)
+{
+  const char *key;
+  json_t *d;
+  json_object_foreach (devices, key, d)
+  {
+    if (json_object_set (all, key, d) < 0 || json_object_set_new (origin, key, json_string (from)) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* Only one NIC is given a fixed address and filtered: a second one would
+ * be a way out around every rule, so it is refused, named. */
+static int refuse_extra_nics (json_t *all, json_t *origin, coi_error_t *err)
+{
+  const char *first = NULL, *key;
+  json_t *d;
+  json_object_foreach (all, key, d)
+  {
+    if (!is_nic (d))
+      continue;
+    if (first == NULL)
+      {
+        first = key;
+        continue;
+      }
+    coi_error_make (err, EINVAL,
+                    "the container would get a second network device '%s' (from %s) besides '%s': "
+                    "coi isolates exactly one",
+                    key, json_string_value (json_object_get (origin, key)), first);
+    coi_error_set_hint (err, "remove the extra nic device, or cover it with a device of type 'none' "
+                             "of the same name");
+    return -1;
+  }
+  return 0;
+}
+
 int coi_net_bridge_lookup (struct incus_client *c, json_t *instance_body, struct coi_net_bridge *out,
                            coi_error_t *err)
 {
   struct coi_net_bridge b = { 0 };
-  json_t *dev = NULL;
-  const char *key = find_nic (json_object_get (instance_body, "devices"), &dev);
-  if (key == NULL)
-    {
-      /* Later profiles override earlier ones, as Incus expands them. */
-      json_t *profiles = json_object_get (instance_body, "profiles");
-      _cleanup_json_ json_t *deflt = json_pack ("[s]", "default");
-      if (!json_is_array (profiles))
-        profiles = deflt;
-      size_t i;
-      json_t *pn;
-      json_array_foreach (profiles, i, pn)
+  _cleanup_json_ json_t *all = json_object (), *origin = json_object ();
+  if (all == NULL || origin == NULL)
+    return coi_error_errno (err, ENOMEM, "NIC plan");
+  /* Later profiles override earlier ones, and the instance's own devices
+     override them all, as Incus expands them. */
+  json_t *profiles = json_object_get (instance_body, "profiles");
+  _cleanup_json_ json_t *deflt = json_pack ("[s]", "default");
+  if (!json_is_array (profiles))
+    profiles = deflt;
+  size_t i;
+  json_t *pn;
+  json_array_foreach (profiles, i, pn)
+  {
+    const char *name = json_string_value (pn);
+    if (name == NULL)
+      continue;
+    _cleanup_free_ char *esc = incus_escape (name);
+    _cleanup_free_ char *path = NULL, *from = NULL;
+    _cleanup_json_ json_t *prof = NULL;
+    if (esc == NULL || asprintf (&path, "/1.0/profiles/%s", esc) < 0
+        || asprintf (&from, "profile '%s'", name) < 0)
+      return coi_error_errno (err, ENOMEM, "NIC plan");
+    if (incus_call (c, "GET", path, NULL, &prof, err) < 0)
+      return coi_error_prefix (err, "cannot read profile '%s'", name);
+    if (merge_devices (all, origin, json_object_get (prof, "devices"), from) < 0)
+      return coi_error_errno (err, ENOMEM, "NIC plan");
+  }
+  if (merge_devices (all, origin, json_object_get (instance_body, "devices"),
+                     "the container's own devices") < 0)
+    return coi_error_errno (err, ENOMEM, "NIC plan");
+  if (refuse_extra_nics (all, origin, err) < 0)
+    return -1;
+  const char *key;
+  json_t *dev;
+  json_object_foreach (all, key, dev)
+  {
+    if (is_nic (dev) && set_nic (&b, key, dev, err) < 0)
       {
-        const char *name = json_string_value (pn);
-        if (name == NULL)
-          continue;
-        _cleanup_free_ char *esc = incus_escape (name);
-        _cleanup_free_ char *path = NULL;
-        _cleanup_json_ json_t *prof = NULL;
-        if (esc == NULL || asprintf (&path, "/1.0/profiles/%s", esc) < 0)
-          return coi_error_errno (err, ENOMEM, "NIC plan");
-        if (incus_call (c, "GET", path, NULL, &prof, err) < 0)
-          {
-            coi_net_bridge_clear (&b);
-            return coi_error_prefix (err, "cannot read profile '%s'", name);
-          }
-        json_t *d = NULL;
-        const char *k = find_nic (json_object_get (prof, "devices"), &d);
-        if (k && set_nic (&b, k, d, err) < 0)
-          {
-            coi_net_bridge_clear (&b);
-            return -1;
-          }
+        coi_net_bridge_clear (&b);
+        return -1;
       }
-    }
-  else if (set_nic (&b, key, dev, err) < 0)
-    {
-      coi_net_bridge_clear (&b);
-      return -1;
-    }
+  }
   if (b.network == NULL)
     return coi_error_make (err, ENOENT, "the instance has no network device (no nic in its profiles)");
 

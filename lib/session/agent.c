@@ -4,12 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "incus/exec.h"
-#include "incus/files.h"
+#include "incus/exec_env.h"
 #include "session/attach_alerts.h"
 #include "session/ready.h"
 #include "session/session.h"
@@ -17,18 +16,11 @@
 #include "util/cleanup.h"
 #include "util/clock.h"
 
-/* Constant scripts: the environment file and the command arrive as
- * positional parameters, never spliced into the script.  Exported values
- * live only in the processes' environments: Incus puts an exec's
- * environment on the command line of its `incusd forkexec` helper, so
- * secrets must not travel in the exec request. */
-#define LOAD_ENV                                                       \
-  "f=$1; shift; if [ -n \"$f\" ]; then "                                \
-  "while IFS= read -r -d '' kv; do export \"$kv\"; done < \"$f\"; "      \
-  "rm -f -- \"$f\"; fi; "
+/* Constant scripts after the loader (incus/exec_env.h): the variables are
+ * exported, the command arrives as positional parameters. */
 /* The agent, then a shell in the same pane once it exits (as COI does). */
-static const char agent_script[] = LOAD_ENV "trap : INT; \"$@\"; exec bash -l";
-static const char exec_script[] = LOAD_ENV "exec \"$@\"";
+static const char agent_script[] = INCUS_ENV_LOADER "trap : INT; \"$@\"; exec bash -l";
+static const char exec_script[] = INCUS_ENV_LOADER "exec \"$@\"";
 /* Root brings eth0 up, then becomes the agent's user exactly as an exec
    with a uid would (no supplementary groups, capabilities gone). */
 static const char net_up_then_user[] =
@@ -37,46 +29,12 @@ static const char net_up_then_user[] =
 
 #define NET_UP_RETRY_MS 30000
 
-/* Push the variables as NUL-separated KEY=VALUE pairs, readable only by the
- * agent's user.  No variables: *path stays empty. */
+/* The user's variables, readable only by the agent's user. */
 static int push_env_file (struct incus_client *c, const char *container,
-                          const struct coi_agent_user *u, const char *const *env, char path[128],
-                          coi_error_t *err)
+                          const struct coi_agent_user *u, const char *const *env,
+                          char path[INCUS_ENV_PATH_MAX], coi_error_t *err)
 {
-  path[0] = '\0';
-  if (env == NULL || env[0] == NULL)
-    return 0;
-  _cleanup_buf_ struct buf data = { .limit = 4u * 1024 * 1024 };
-  for (const char *const *e = env; *e; e++)
-    if (buf_append (&data, *e, strlen (*e) + 1) < 0)
-      return coi_error_errno (err, errno, "pass environment to %s", container);
-  unsigned char rnd[8];
-  if (getrandom (rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
-    return coi_error_errno (err, errno, "pass environment to %s", container);
-  snprintf (path, 128, "%s/.coi-env-%02x%02x%02x%02x%02x%02x%02x%02x", u->home, rnd[0], rnd[1],
-            rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-  struct incus_file_attrs a = { u->uid, u->gid, 0600 };
-  if (incus_file_push_data (c, container, path, data.data, data.len, a, err) < 0)
-    return coi_error_prefix (err, "pass environment to %s", container);
-  return 0;
-}
-
-/* argv = bash -c SCRIPT coi-env ENVFILE CMD... (borrowed strings). */
-static const char **wrap (const char *script, const char *envfile, const char *const *cmd)
-{
-  size_t n = 0;
-  while (cmd[n])
-    n++;
-  const char **v = calloc (n + 6, sizeof (char *));
-  if (v == NULL)
-    return NULL;
-  v[0] = "bash";
-  v[1] = "-c";
-  v[2] = script;
-  v[3] = "coi-env";
-  v[4] = envfile;
-  memcpy (v + 5, cmd, n * sizeof (char *));
-  return v;
+  return incus_env_file_push (c, container, u->home, u->uid, u->gid, env, path, err);
 }
 
 static struct incus_exec_opts as_user (const struct coi_agent_user *u, const char *const *argv,
@@ -123,10 +81,10 @@ int coi_agent_start (struct incus_client *c, const struct coi_agent_call *a, coi
   if (running)
     return 0;
 
-  char envfile[128];
+  char envfile[INCUS_ENV_PATH_MAX];
   if (push_env_file (c, container, u, a->user_env, envfile, err) < 0)
     return -1;
-  _cleanup_free_ const char **inner = wrap (agent_script, envfile, a->argv);
+  _cleanup_free_ const char **inner = incus_env_wrap (agent_script, envfile, a->argv);
   if (inner == NULL)
     return coi_error_errno (err, ENOMEM, "start agent");
   size_t n = 0;
@@ -178,10 +136,10 @@ int coi_agent_exec (struct incus_client *c, const struct coi_agent_call *a,
   const struct coi_agent_user *u = a->user;
   const struct coi_net_up *net = a->net;
   long long begin = coi_now_ms ();
-  char envfile[128];
+  char envfile[INCUS_ENV_PATH_MAX];
   if (push_env_file (c, container, u, a->user_env, envfile, err) < 0)
     return -1;
-  _cleanup_free_ const char **inner = wrap (exec_script, envfile, a->argv);
+  _cleanup_free_ const char **inner = incus_env_wrap (exec_script, envfile, a->argv);
   if (inner == NULL)
     return coi_error_errno (err, ENOMEM, "run in %s", container);
   char ids[2][16];

@@ -35,12 +35,9 @@ static int push_if_present (struct incus_client *c, const char *inst, const char
   return incus_file_push_fd (c, inst, path, fd, st.st_size, owned (u, mode), err);
 }
 
-static int push_merged (struct incus_client *c, const char *inst, const char *host,
-                        const char *path, const struct coi_agent_user *u, coi_error_t *err)
+static int push_text (struct incus_client *c, const char *inst, const char *text,
+                      const char *path, const struct coi_agent_user *u, coi_error_t *err)
 {
-  _cleanup_free_ char *text = NULL;
-  if (coi_claude_merged_file (host, &text, err) < 0)
-    return -1;
   return incus_file_push_data (c, inst, path, text, strlen (text), owned (u, 0600), err);
 }
 
@@ -60,11 +57,17 @@ static int push_claude_config (struct incus_client *c, const struct coi_session 
       || asprintf (&csettings, "%s/settings.json", cdir) < 0
       || asprintf (&ctop, "%s/.claude.json", u->home) < 0)
     return coi_error_errno (err, ENOMEM, "prepare Claude configuration");
+  /* The settings: only what the agent needs of the host's (claude_settings.c). */
+  const char *workspaces[] = { s->workspace_abs, s->workspace_real, NULL };
+  _cleanup_free_ char *settings_text = NULL, *top_text = NULL;
+  if (coi_claude_settings_text (settings, &settings_text, err) < 0
+      || coi_claude_config_text (top, workspaces, COI_WORKSPACE_PATH, &top_text, err) < 0)
+    return coi_error_prefix (err, "configure Claude in %s", s->container);
   if (incus_file_mkdir (c, s->container, cdir, owned (u, 0700), err) < 0
       || push_if_present (c, s->container, creds, ccreds, u, 0600, err) < 0
       || push_if_present (c, s->container, cfg, ccfg, u, 0600, err) < 0
-      || push_merged (c, s->container, settings, csettings, u, err) < 0
-      || push_merged (c, s->container, top, ctop, u, err) < 0)
+      || push_text (c, s->container, settings_text, csettings, u, err) < 0
+      || push_text (c, s->container, top_text, ctop, u, err) < 0)
     return coi_error_prefix (err, "configure Claude in %s", s->container);
   return 0;
 }
@@ -141,7 +144,9 @@ int coi_tool_state_save (struct incus_client *c, const struct coi_session *s,
       int r = incus_file_exists (c, s->container, src, NULL, err);
       if (r < 0)
         return coi_error_prefix (err, "save session %s", s->id);
-      struct incus_pull_opts po = { .flags = INCUS_PULL_REPLACE };
+      struct incus_pull_opts po = { .flags = INCUS_PULL_REPLACE,
+                                    .max_file_bytes = COI_SESSION_SAVE_MAX_FILE,
+                                    .max_total_bytes = COI_SESSION_SAVE_MAX_TOTAL };
       if (r == 1 && incus_file_pull_tree (c, s->container, src, saved, &po, err) < 0)
         return coi_error_prefix (err, "save session %s", s->id);
     }

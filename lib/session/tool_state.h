@@ -19,6 +19,13 @@ struct coi_agent_user
 int coi_tool_state_push (struct incus_client *c, const struct coi_session *s,
                          const struct coi_agent_user *u, coi_error_t *err);
 
+/* What a session save writes on the host at most (the container may hold
+ * anything, a sparse 1 TiB file included): a file over the first is
+ * skipped, and so is any file once the state reached the second, each with
+ * a warning naming it. */
+#define COI_SESSION_SAVE_MAX_FILE (64ull << 20)
+#define COI_SESSION_SAVE_MAX_TOTAL (256ull << 20)
+
 /* Pull the agent's state into ~/.coi/sessions-<tool>/<id>/ and write
  * metadata.json.  Works on stopped containers. */
 int coi_tool_state_save (struct incus_client *c, const struct coi_session *s,

@@ -4,7 +4,9 @@
  * Without --capture the command's streams are ours and its exit code is ours
  * (a pty when -t, or when stdin and stdout are terminals).  --capture
  * --format json prints {"stdout","stderr","exit_code"} and exits 0; raw
- * prints the command's stdout (stderr to ours) and exits with its code. */
+ * prints the command's stdout (stderr to ours) and exits with its code.
+ * Captured output is held in memory: more than INCUS_EXEC_CAPTURE_LIMIT
+ * (64 MiB) on a stream fails the command with a hint. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +16,15 @@
 #include "cli/command.h"
 #include "cli/output.h"
 #include "incus/exec.h"
+#include "incus/exec_env.h"
 #include "util/buf.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/size.h"
 
 #define USAGE "<name> [flags] -- <command> [args...]"
+/* Any user may remove its own file there (sticky), whatever its home. */
+#define ENV_DIR "/tmp"
 
 struct exec_opts
 {
@@ -33,9 +39,9 @@ struct exec_opts
 static const struct coi_opt exec_options[] = {
   { "user", 0, OPT_INT, OPT_AT (struct exec_opts, user), "User ID to run as", NULL, "UID" },
   { "group", 0, OPT_INT, OPT_AT (struct exec_opts, group), "Group ID to run as", NULL, "GID" },
-  { "env", 0, OPT_STRV, OPT_AT (struct exec_opts, env), "Environment variable (KEY=VALUE, repeatable)", NULL, "KEY=VALUE" },
+  { "env", 0, OPT_STRV, OPT_AT (struct exec_opts, env), "Environment variable (KEY=VALUE, or KEY for the host's value; repeatable)", NULL, "KEY=VALUE" },
   { "cwd", 0, OPT_STRING, OPT_AT (struct exec_opts, cwd), "Working directory (default /workspace)", NULL, "DIR" },
-  { "capture", 0, OPT_BOOL, OPT_AT (struct exec_opts, capture), "Capture output instead of streaming it", NULL, NULL },
+  { "capture", 0, OPT_BOOL, OPT_AT (struct exec_opts, capture), "Capture output instead of streaming it (at most 64 MiB per stream)", NULL, NULL },
   { "format", 0, OPT_STRING, OPT_AT (struct exec_opts, format), "Output format with --capture: json or raw", NULL, "FORMAT" },
   { "tty", 't', OPT_BOOL, OPT_AT (struct exec_opts, tty), "Allocate a pseudo-terminal", NULL, NULL },
   OPT_END,
@@ -48,23 +54,38 @@ static void opts_clear (struct exec_opts *o)
   free (o->format);
 }
 
+/* One --env entry: KEY=VALUE, or KEY alone for the host's value (which
+ * then is on no command line at all, not even coi's). */
+static int env_entry (const char *e, char **out, coi_error_t *err)
+{
+  if (strchr (e, '=') != NULL)
+    return (*out = strdup (e)) ? 0 : coi_error_errno (err, ENOMEM, "exec");
+  const char *v = *e ? getenv (e) : NULL;
+  if (v == NULL)
+    return coi_error_usage (err, "invalid --env '%s': expected KEY=VALUE, or KEY set on the host",
+                            e);
+  return asprintf (out, "%s=%s", e, v) < 0 ? coi_error_errno (err, ENOMEM, "exec") : 0;
+}
+
 /* --env values, then the global -e ones (cobra shadows the persistent flag
- * by name only, so both spellings reach us). */
-static char **merged_env (struct coi_ctx *ctx, struct exec_opts *o)
+ * by name only, so both spellings reach us).  Caller frees. */
+static char **merged_env (struct coi_ctx *ctx, struct exec_opts *o, coi_error_t *err)
 {
   size_t n = 0, m = 0;
   for (char **e = o->env; e && *e; e++)
     n++;
   for (char **e = ctx->global.env; e && *e; e++)
     m++;
-  char **all = calloc (n + m + 1, sizeof (char *));
+  _cleanup_strv_ char **all = calloc (n + m + 1, sizeof (char *));
   if (all == NULL)
-    return NULL;
-  for (size_t i = 0; i < n; i++)
-    all[i] = o->env[i];
-  for (size_t i = 0; i < m; i++)
-    all[n + i] = ctx->global.env[i];
-  return all;
+    {
+      coi_error_errno (err, ENOMEM, "exec");
+      return NULL;
+    }
+  for (size_t i = 0; i < n + m; i++)
+    if (env_entry (i < n ? o->env[i] : ctx->global.env[i - n], &all[i], err) < 0)
+      return NULL;
+  return steal_pointer (&all);
 }
 
 /* JSON strings must be UTF-8: invalid bytes become U+FFFD, as Go's
@@ -112,6 +133,17 @@ static int print_capture_json (struct buf *out, struct buf *errb, int code, coi_
   return coi_print_json (j, err);
 }
 
+/* Output past the capture limit: what the limit is, and the way around it. */
+static int capture_error (coi_error_t *err)
+{
+  char lim[32];
+  if (*err && (*err)->status == EFBIG)
+    coi_error_set_hint (err, "--capture keeps at most %s of stdout and of stderr; without "
+                             "--capture the output is streamed, with no limit",
+                        coi_size_str (INCUS_EXEC_CAPTURE_LIMIT, lim));
+  return -1;
+}
+
 COI_HANDLER (cmd_container_exec)
 {
   __attribute__ ((cleanup (opts_clear))) struct exec_opts o = { .user = -1, .group = -1 };
@@ -135,16 +167,17 @@ COI_HANDLER (cmd_container_exec)
   if (strcmp (format, "json") != 0 && strcmp (format, "raw") != 0)
     return coi_error_usage (err, "invalid format '%s': must be 'json' or 'raw'", format);
 
-  _cleanup_free_ char **env = merged_env (ctx, &o);
+  _cleanup_strv_ char **env = merged_env (ctx, &o, err);
   if (env == NULL)
-    return coi_error_errno (err, ENOMEM, "exec");
+    return -1;
   struct incus_client *c;
   if (coi_ctx_client (ctx, &c, err) < 0)
     return -1;
 
+  /* The variables go through a file (incus/exec_env.h): in the request
+     they would be on a host command line for as long as the command runs. */
   struct incus_exec_opts eo = INCUS_EXEC_OPTS_INIT;
   eo.argv = (const char *const *) &pos[cmd_at];
-  eo.env = (const char *const *) env;
   eo.cwd = o.cwd ? o.cwd : "/workspace";
   eo.uid = o.user;
   eo.gid = o.group;
@@ -156,14 +189,16 @@ COI_HANDLER (cmd_container_exec)
       eo.stdout_fd = 1;
       eo.stderr_fd = 2;
       fflush (stdout);
-      if (incus_exec (c, pos[0], &eo, &code, err) < 0)
+      if (incus_exec_with_env_file (c, pos[0], &eo, ENV_DIR, (const char *const *) env, NULL,
+                                    NULL, &code, err) < 0)
         return -1;
       return code;
     }
 
   _cleanup_buf_ struct buf out = { 0 }, errb = { 0 };
-  if (incus_exec_capture (c, pos[0], &eo, &out, &errb, &code, err) < 0)
-    return -1;
+  if (incus_exec_with_env_file (c, pos[0], &eo, ENV_DIR, (const char *const *) env, &out, &errb,
+                                &code, err) < 0)
+    return capture_error (err);
   if (strcmp (format, "raw") == 0)
     {
       fflush (stdout);

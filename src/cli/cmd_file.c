@@ -13,20 +13,27 @@
 #include "cli/command.h"
 #include "incus/files.h"
 #include "util/cleanup.h"
+#include "util/size.h"
 
 COI_HANDLER (cmd_file_push);
 COI_HANDLER (cmd_file_pull);
 
 const struct coi_command coi_file_commands[] = {
   { "push", "Push a file or directory into a container", "<local-path> <container>:<remote-path> [-r]", NULL, cmd_file_push, NULL, false },
-  { "pull", "Pull a file or directory from a container", "<container>:<remote-path> <local-path> [-r]", NULL, cmd_file_pull, NULL, false },
+  { "pull", "Pull a file or directory from a container", "<container>:<remote-path> <local-path> [-r] [--max-size SIZE]", NULL, cmd_file_pull, NULL, false },
   { 0 },
 };
 
 struct file_opts
 {
   bool recursive;
+  char *max_size;
 };
+
+static void file_opts_clear (struct file_opts *o)
+{
+  free (o->max_size);
+}
 
 static const struct coi_opt push_options[] = {
   { "recursive", 'r', OPT_BOOL, OPT_AT (struct file_opts, recursive), "Push directory recursively", NULL, NULL },
@@ -35,8 +42,24 @@ static const struct coi_opt push_options[] = {
 
 static const struct coi_opt pull_options[] = {
   { "recursive", 'r', OPT_BOOL, OPT_AT (struct file_opts, recursive), "Pull directory recursively", NULL, NULL },
+  { "max-size", 0, OPT_STRING, OPT_AT (struct file_opts, max_size),
+    "Most bytes to pull, per file and in all (default 1GiB; 0: no limit)", NULL, "SIZE" },
   OPT_END,
 };
+
+/* The container decides what a pull sends: without a limit one sparse file
+ * could fill the host's disk. */
+static int pull_limit (const char *arg, unsigned long long *max, coi_error_t *err)
+{
+  *max = INCUS_PULL_DEFAULT_MAX;
+  if (arg == NULL)
+    return 0;
+  if (!coi_parse_size (arg, max))
+    return coi_error_usage (err, "invalid --max-size '%s': expected a size such as 512MiB or 4G", arg);
+  if (*max == 0)
+    *max = INCUS_PULL_UNLIMITED;
+  return 0;
+}
 
 static void warn_skipped (void *data, const char *path, const char *why)
 {
@@ -180,14 +203,16 @@ static int pull_target (const char *local, const char *rpath, bool recursive, ch
 
 COI_HANDLER (cmd_file_pull)
 {
-  struct file_opts o = { 0 };
+  __attribute__ ((cleanup (file_opts_clear))) struct file_opts o = { 0 };
   _cleanup_free_ char **pos = NULL;
   int r = parse_two (ctx, argc, argv, pull_options, &o,
-                     "coi file pull <container>:<remote-path> <local-path> [-r]", &pos, err);
+                     "coi file pull <container>:<remote-path> <local-path> [-r] [--max-size SIZE]",
+                     &pos, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
   char *inst = NULL, *rpath = NULL;
-  if (split_remote (pos[0], "source", &inst, &rpath, err) < 0)
+  unsigned long long max;
+  if (pull_limit (o.max_size, &max, err) < 0 || split_remote (pos[0], "source", &inst, &rpath, err) < 0)
     return -1;
   _cleanup_free_ char *target = NULL;
   if (pull_target (pos[1], rpath, o.recursive, &target, err) < 0)
@@ -204,14 +229,19 @@ COI_HANDLER (cmd_file_pull)
           coi_error_set_hint (err, "to pull a directory, use -r");
           return -1;
         }
-      struct incus_pull_opts po = { .warn = warn_skipped };
+      struct incus_pull_opts po = { .warn = warn_skipped, .max_file_bytes = max,
+                                    .max_total_bytes = max };
       if (incus_file_pull_tree (c, inst, rpath, target, &po, err) < 0)
         return -1;
       fprintf (stderr, "Pulled directory %s:%s -> %s\n", inst, rpath, target);
       return 0;
     }
-  if (incus_file_pull_file (c, inst, rpath, target, err) < 0)
-    return -1;
+  if (incus_file_pull_file (c, inst, rpath, target, max, err) < 0)
+    {
+      if ((*err)->status == EFBIG)
+        coi_error_set_hint (err, "nothing was written; --max-size raises the limit");
+      return -1;
+    }
   fprintf (stderr, "Pulled file %s:%s -> %s\n", inst, rpath, target);
   return 0;
 }

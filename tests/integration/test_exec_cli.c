@@ -210,6 +210,99 @@ static void test_usage_errors (void **state)
   assert_int_equal (none.code, 2);
 }
 
+/* Every argument vector on the host, joined (ps -eo args). */
+static void host_command_lines (struct buf *out)
+{
+  FILE *p = popen ("ps -eo args", "r");
+  assert_non_null (p);
+  char b[65536];
+  size_t k;
+  while ((k = fread (b, 1, sizeof b, p)) > 0)
+    assert_int_equal (buf_append (out, b, k), 0);
+  pclose (p);
+}
+
+/* A --env value reaches the command, and no host command line shows it
+ * while the command runs (incusd puts a request's environment on its
+ * forkexec helper's): it travels in a file the loader deletes.  The value
+ * comes from coi's environment (--env KEY), so that coi's own command line
+ * does not hold it either. */
+static void test_env_not_on_host_command_line (void **state)
+{
+  char secret[64];
+  snprintf (secret, sizeof secret, "coi-t-secret-%d-%ld", (int) getpid (), (long) random ());
+  const char *argv[] = { coi_path, "container", "exec", name_of (state), "--env", "COI_T_SECRET",
+                         "--user", "1000", "--group", "1000", "--capture", "--format", "raw",
+                         "--cwd", "/", "--", "sh", "-c",
+                         "printf %s \"$COI_T_SECRET\"; sleep 3; ls -a /tmp", NULL };
+  int po[2];
+  assert_int_equal (pipe2 (po, O_CLOEXEC), 0);
+  pid_t pid = fork ();
+  assert_true (pid >= 0);
+  if (pid == 0)
+    {
+      int in = open ("/dev/null", O_RDONLY);
+      if (in < 0 || dup2 (in, 0) < 0 || dup2 (po[1], 1) < 0 || setenv ("COI_T_SECRET", secret, 1) < 0)
+        _exit (126);
+      execv (coi_path, (char *const *) argv);
+      _exit (126);
+    }
+  close (po[1]);
+  /* The command sleeps 3 s: sample the host's command lines meanwhile. */
+  int samples = 0, hits = 0;
+  for (int i = 0; i < 25; i++)
+    {
+      _cleanup_buf_ struct buf ps = { 0 };
+      host_command_lines (&ps);
+      samples++;
+      hits += ps.data && memmem (ps.data, ps.len, secret, strlen (secret)) != NULL;
+      usleep (100 * 1000);
+    }
+  _cleanup_buf_ struct buf out = { 0 };
+  char b[4096];
+  ssize_t k;
+  while ((k = read (po[0], b, sizeof b)) > 0)
+    assert_int_equal (buf_append (&out, b, (size_t) k), 0);
+  close (po[0]);
+  int st = 0;
+  assert_int_equal (waitpid (pid, &st, 0), pid);
+  assert_true (WIFEXITED (st));
+  assert_int_equal (WEXITSTATUS (st), 0);
+  assert_int_equal (buf_append (&out, "", 1), 0);
+  /* The command saw the value... */
+  assert_int_equal (strncmp (out.data, secret, strlen (secret)), 0);
+  /* ...no host command line did... */
+  assert_int_equal (samples, 25);
+  assert_int_equal (hits, 0);
+  /* ...and the file that carried it is gone. */
+  assert_null (strstr (out.data, ".coi-env-"));
+}
+
+static void test_env_invalid_name (void **state)
+{
+  _cleanup_result_ struct result r;
+  coi_exec (name_of (state), ARGS ("--env", "BAD-NAME=hidden-value", "--", "true"), -1, &r);
+  assert_int_equal (r.code, 2);
+  assert_non_null (strstr (r.err.data, "coi: invalid environment variable 'BAD-NAME'"));
+  assert_null (strstr (r.err.data, "hidden-value"));
+  _cleanup_result_ struct result unset;
+  coi_exec (name_of (state), ARGS ("--env", "COI_T_NOT_SET_ANYWHERE", "--", "true"), -1, &unset);
+  assert_int_equal (unset.code, 2);
+  assert_non_null (strstr (unset.err.data, "invalid --env 'COI_T_NOT_SET_ANYWHERE'"));
+}
+
+/* --capture holds output in memory: past its limit, an error that says so. */
+static void test_capture_limit (void **state)
+{
+  _cleanup_result_ struct result r;
+  coi_exec (name_of (state),
+            ARGS ("--capture", "--cwd", "/", "--", "head", "-c", "70000000", "/dev/zero"), -1, &r);
+  assert_int_equal (r.code, 1);
+  assert_int_equal (r.out.len, 0);
+  assert_non_null (strstr (r.err.data, "stdout is larger than 64 MiB"));
+  assert_non_null (strstr (r.err.data, "hint: --capture keeps at most 64 MiB of stdout and of stderr"));
+}
+
 static void test_missing_instance (void **state)
 {
   (void) state;
@@ -241,6 +334,9 @@ int main (int argc, char **argv)
     cmocka_unit_test (test_not_found_is_127),
     cmocka_unit_test (test_usage_errors),
     cmocka_unit_test (test_missing_instance),
+    cmocka_unit_test (test_env_not_on_host_command_line),
+    cmocka_unit_test (test_env_invalid_name),
+    cmocka_unit_test (test_capture_limit),
   };
   return cmocka_run_group_tests_name ("exec-cli", tests, exec_fixture_setup, exec_fixture_teardown);
 }

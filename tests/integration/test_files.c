@@ -77,7 +77,7 @@ static void test_binary_roundtrip (void **s)
   assert_int_equal (fs.size, 300000);
   expect_remote_stat (st->inst, "/home/code/bin.dat", "750 1000 1000 300000 regular file\n");
 
-  OPS_OK (incus_file_pull_file (st->c, st->inst, "/home/code/bin.dat", back, &err), &err);
+  OPS_OK (incus_file_pull_file (st->c, st->inst, "/home/code/bin.dat", back, 0, &err), &err);
   char a1[65], a2[65];
   ops_sha256_file (src, a1);
   ops_sha256_file (back, a2);
@@ -113,7 +113,7 @@ static void test_100mib_both_ways (void **s)
   ops_sha256_file (src, want);
   push_path (st, st->inst, src, "/root/big", (struct incus_file_attrs) { 0, 0, 0644 });
   expect_remote_sha (st->inst, "/root/big", want);
-  OPS_OK (incus_file_pull_file (st->c, st->inst, "/root/big", back, &err), &err);
+  OPS_OK (incus_file_pull_file (st->c, st->inst, "/root/big", back, 0, &err), &err);
   ops_sha256_file (back, got);
   assert_string_equal (want, got);
   assert_int_equal (unlink (src), 0);
@@ -287,7 +287,7 @@ static void test_pull_replaces_symlink_not_target (void **s)
   OPS_OK (incus_file_push_data (st->c, st->inst, "/root/msg", "pulled\n", 7,
                                 INCUS_FILE_ATTRS_DEFAULT, &err),
           &err);
-  OPS_OK (incus_file_pull_file (st->c, st->inst, "/root/msg", dst, &err), &err);
+  OPS_OK (incus_file_pull_file (st->c, st->inst, "/root/msg", dst, 0, &err), &err);
   struct stat sb;
   assert_int_equal (lstat (dst, &sb), 0);
   assert_true (S_ISREG (sb.st_mode));
@@ -296,11 +296,11 @@ static void test_pull_replaces_symlink_not_target (void **s)
   assert_int_equal (read (fd, buf, sizeof buf - 1), 10);
   assert_string_equal (buf, "untouched\n");
   /* An existing directory is never replaced by a file. */
-  assert_int_equal (incus_file_pull_file (st->c, st->inst, "/root/msg", st->dir, &err), -1);
+  assert_int_equal (incus_file_pull_file (st->c, st->inst, "/root/msg", st->dir, 0, &err), -1);
   assert_int_equal (err->status, EISDIR);
   coi_error_release (&err);
   /* A directory is not pulled as a file. */
-  assert_int_equal (incus_file_pull_file (st->c, st->inst, "/root", dst, &err), -1);
+  assert_int_equal (incus_file_pull_file (st->c, st->inst, "/root", dst, 0, &err), -1);
   assert_int_equal (err->status, EISDIR);
 }
 

@@ -1,9 +1,12 @@
 /* Pulling from a container that wants out.
  *
  * 1. A real container plants symlinks to /etc/shadow, to a host directory,
- *    to "..", to "/", a fifo and a setuid file; a pull of that tree (and of
- *    single entries) must create only regular files and directories, all
- *    inside the destination, never touch the host targets, never hang.
+ *    to "..", to "/", a fifo, setuid and world-writable files and names
+ *    with control characters; a pull of that tree (and of single entries)
+ *    must create only regular files and directories with modes of at most
+ *    0755, all inside the destination, never touch the host targets, never
+ *    hang, and skip the names a terminal would act on.  A 64 MiB file over
+ *    a lowered limit leaves nothing behind.
  * 2. A fake Incus server on a unix socket lists names no filesystem could
  *    hold ("../escape", "..", ".", "a/b", "", a NUL inside, 300 bytes) and
  *    lies about types; the client must skip them without ever asking for
@@ -44,7 +47,7 @@ static int walk_cb (const char *p, const struct stat *sb, int flag, struct FTW *
 {
   (void) f;
   if (flag == FTW_SL || flag == FTW_SLN || !(S_ISREG (sb->st_mode) || S_ISDIR (sb->st_mode))
-      || (sb->st_mode & (S_ISUID | S_ISGID)))
+      || (sb->st_mode & 07777 & ~0755))
     {
       fprintf (stderr, "unsafe entry on the host: %s\n", p);
       bad_entries++;
@@ -52,7 +55,7 @@ static int walk_cb (const char *p, const struct stat *sb, int flag, struct FTW *
   return 0;
 }
 
-/* Only regular files and directories, without setuid/setgid. */
+/* Only regular files and directories, with modes of at most 0755. */
 static void expect_only_plain (const char *root)
 {
   bad_entries = 0;
@@ -91,7 +94,11 @@ static void test_planted_links_and_fifo (void **s)
                          "ln -s /etc/shadow shadow; ln -s '%s' hostdir; ln -s .. up; ln -s / root;"
                          "ln -s ../../../../../../../tmp sub/deep-up; mkfifo fifo;"
                          "echo data > sub/file; printf x > suid; chmod 4755 suid;"
-                         "printf y > sgid; chmod 2750 sgid; printf z > ..dots; printf n > 'new\nline'",
+                         "printf y > sgid; chmod 2750 sgid; printf z > ..dots; printf n > 'new\nline';"
+                         "printf e > \"$(printf 'esc\\033[2Jape')\"; printf c > \"$(printf 'c1\\302\\233x')\";"
+                         "printf u > 'caf\303\251';"
+                         "printf w > all4777; chmod 4777 all4777; printf v > rw4666; chmod 4666 rw4666;"
+                         "mkdir wdir; chmod 1777 wdir; echo in > wdir/f; chmod 0666 wdir/f",
                          canary)
               > 0);
   assert_int_equal (ops_sh (st->inst, script, NULL), 0);
@@ -99,33 +106,102 @@ static void test_planted_links_and_fifo (void **s)
   struct incus_pull_opts o = { .warn = count_warn };
   warnings = 0;
   OPS_OK (incus_file_pull_tree (st->c, st->inst, "/root/h", dst, &o, &err), &err);
-  assert_int_equal (o.skipped, 5); /* shadow, hostdir, up, root, sub/deep-up */
-  assert_int_equal (warnings, 5);
+  /* shadow, hostdir, up, root, sub/deep-up; new\nline, esc\033..., c1\u009b... */
+  assert_int_equal (o.skipped, 8);
+  assert_int_equal (warnings, 8);
   expect_only_plain (dst);
   expect_empty_dir (canary);
-  /* Legitimate odd names still arrive. */
+  /* Legitimate odd names still arrive; names with control characters do not. */
   _cleanup_free_ char *dots = ops_path (dst, "..dots"), *nl = ops_path (dst, "new\nline"),
-                      *f = ops_path (dst, "sub/file"), *suid = ops_path (dst, "suid");
+                      *f = ops_path (dst, "sub/file"), *suid = ops_path (dst, "suid"),
+                      *esc = ops_path (dst, "esc\033[2Jape"), *c1 = ops_path (dst, "c1\302\233x"),
+                      *utf8 = ops_path (dst, "caf\303\251");
   assert_int_equal (access (dots, F_OK), 0);
-  assert_int_equal (access (nl, F_OK), 0);
+  assert_int_equal (access (utf8, F_OK), 0);
   assert_int_equal (access (f, F_OK), 0);
+  assert_int_equal (access (nl, F_OK), -1);
+  assert_int_equal (access (esc, F_OK), -1);
+  assert_int_equal (access (c1, F_OK), -1);
+  /* Modes: never setuid/setgid/sticky, never group- or world-writable. */
+  const struct
+  {
+    const char *name;
+    unsigned mode;
+  } modes[] = { { "suid", 0755 }, { "sgid", 0750 }, { "all4777", 0755 }, { "rw4666", 0644 },
+                { "wdir", 0755 }, { "wdir/f", 0644 }, { "sub/file", 0644 } };
   struct stat sb;
-  assert_int_equal (stat (suid, &sb), 0);
-  assert_int_equal (sb.st_mode & 07777, 0755);
+  for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+    {
+      _cleanup_free_ char *p = ops_path (dst, modes[i].name);
+      assert_int_equal (stat (p, &sb), 0);
+      if ((sb.st_mode & 07777) != modes[i].mode)
+        fail_msg ("%s arrived as %o, not %o", modes[i].name, sb.st_mode & 07777, modes[i].mode);
+    }
   /* The fifo is not a fifo here (Incus shows it as an empty file). */
   _cleanup_free_ char *fifo = ops_path (dst, "fifo");
   assert_true (lstat (fifo, &sb) < 0 || (S_ISREG (sb.st_mode) && sb.st_size == 0));
 
   /* Single entries: a link is refused, the fifo does not hang. */
   _cleanup_free_ char *one = ops_path (st->dir, "one");
-  assert_int_equal (incus_file_pull_file (st->c, st->inst, "/root/h/shadow", one, &err), -1);
+  assert_int_equal (incus_file_pull_file (st->c, st->inst, "/root/h/shadow", one, 0, &err), -1);
   assert_non_null (strstr (err->msg, "not a regular file"));
   coi_error_release (&err);
   assert_int_equal (access (one, F_OK), -1);
-  OPS_OK (incus_file_pull_file (st->c, st->inst, "/root/h/fifo", one, &err), &err);
+  OPS_OK (incus_file_pull_file (st->c, st->inst, "/root/h/fifo", one, 0, &err), &err);
   assert_int_equal (lstat (one, &sb), 0);
   assert_true (S_ISREG (sb.st_mode));
   assert_int_equal (sb.st_size, 0);
+  _cleanup_free_ char *m = ops_path (st->dir, "mode4777");
+  OPS_OK (incus_file_pull_file (st->c, st->inst, "/root/h/all4777", m, 0, &err), &err);
+  assert_int_equal (stat (m, &sb), 0);
+  assert_int_equal (sb.st_mode & 07777, 0755);
+}
+
+/* Entries of a directory, "." and ".." aside. */
+static int count_entries (const char *dir)
+{
+  _cleanup_closedir_ DIR *d = opendir (dir);
+  assert_non_null (d);
+  struct dirent *e;
+  int n = 0;
+  while ((e = readdir (d)) != NULL)
+    n += strcmp (e->d_name, ".") && strcmp (e->d_name, "..");
+  return n;
+}
+
+/* 64 MiB against a 16 MiB limit: refused, nothing left (no partial file,
+ * no temporary); in a tree, skipped with a warning naming it. */
+static void test_file_over_limit (void **s)
+{
+  struct ops_state *st = *s;
+  _cleanup_error_ coi_error_t err = NULL;
+  assert_int_equal (ops_sh (st->inst, "mkdir -p /root/lim && head -c 64M /dev/urandom > /root/lim/big"
+                                      " && echo small > /root/lim/small", NULL), 0);
+  _cleanup_free_ char *area = ops_path (st->dir, "lim"), *one = ops_path (area, "big"),
+                      *tree = ops_path (area, "tree");
+  assert_int_equal (mkdir (area, 0755), 0);
+  assert_int_equal (incus_file_pull_file (st->c, st->inst, "/root/lim/big", one, 16 << 20, &err), -1);
+  assert_int_equal (err->status, EFBIG);
+  assert_non_null (strstr (err->msg, "larger than the limit of 16 MiB"));
+  coi_error_release (&err);
+  assert_int_equal (count_entries (area), 0);
+
+  struct incus_pull_opts o = { .warn = count_warn, .max_file_bytes = 16 << 20 };
+  warnings = 0;
+  OPS_OK (incus_file_pull_tree (st->c, st->inst, "/root/lim", tree, &o, &err), &err);
+  assert_int_equal (warnings, 1);
+  assert_int_equal (o.skipped, 1);
+  assert_int_equal (o.files, 1);
+  assert_int_equal (count_entries (area), 1);
+  assert_int_equal (count_entries (tree), 1);
+  _cleanup_free_ char *small = ops_path (tree, "small");
+  assert_int_equal (access (small, F_OK), 0);
+
+  /* Raised, the same file arrives whole. */
+  OPS_OK (incus_file_pull_file (st->c, st->inst, "/root/lim/big", one, 64 << 20, &err), &err);
+  struct stat sb;
+  assert_int_equal (stat (one, &sb), 0);
+  assert_int_equal (sb.st_size, 64 << 20);
 }
 
 /* The destination itself is a symlink into a host directory. */
@@ -336,9 +412,18 @@ static void test_name_rules (void **s)
   memset (big, 'x', sizeof big);
   assert_true (pathsafe_name_ok (big, 255));
   assert_false (pathsafe_name_ok (big, 256));
+  assert_false (pathsafe_name_ok ("a\nb", 3));
+  assert_false (pathsafe_name_ok ("a\033b", 3));
+  assert_false (pathsafe_name_ok ("a\177b", 3));
+  assert_false (pathsafe_name_ok ("a\302\233b", 4)); /* U+009B, CSI */
+  assert_true (pathsafe_name_ok ("caf\303\251", 5));
+  assert_true (pathsafe_name_ok ("\302\240", 2)); /* U+00A0 is printable */
   assert_int_equal (pathsafe_host_mode (04755), 0755);
   assert_int_equal (pathsafe_host_mode (02750), 0750);
-  assert_int_equal (pathsafe_host_mode (01777), 01777);
+  assert_int_equal (pathsafe_host_mode (01777), 0755);
+  assert_int_equal (pathsafe_host_mode (04777), 0755);
+  assert_int_equal (pathsafe_host_mode (04666), 0644);
+  assert_int_equal (pathsafe_host_mode (0600), 0600);
 }
 
 int main (void)
@@ -347,6 +432,7 @@ int main (void)
     cmocka_unit_test (test_name_rules),
     cmocka_unit_test (test_planted_links_and_fifo),
     cmocka_unit_test (test_destination_symlink_not_followed),
+    cmocka_unit_test (test_file_over_limit),
     cmocka_unit_test (test_fake_server_names),
   };
   return ops_main ("hostile", tests, sizeof tests / sizeof tests[0], setup, teardown);

@@ -132,6 +132,34 @@ c file pull "$F:/root/evil/fifo" fifo-copy
 is "pull of a fifo: returns (does not hang)" "$RC" 0
 check "pull of a fifo: an empty regular file" test -f fifo-copy -a ! -s fifo-copy
 
+# --- size limits: the container decides what a pull sends ------------------------------
+incus exec "$F" -- sh -c 'mkdir -p /root/sz && head -c 3M /dev/zero > /root/sz/big &&
+  echo s > /root/sz/small && truncate -s 2G /root/sz/sparse'
+mkdir lim && cd lim
+c file pull --max-size 1MiB "$F:/root/sz/big" big-copy
+fails "pull over --max-size" 1
+like "pull over --max-size: names the limit" "$ERR" "/root/sz/big from $F: larger than the limit of 1 MiB"
+like "pull over --max-size: hint" "$ERR" "--max-size raises the limit"
+is "pull over --max-size: nothing written, no partial file" "$(ls -A)" ""
+c file pull "$F:/root/sz/sparse" sparse
+fails "pull over the default limit (a sparse 2 GiB file)" 1
+like "pull over the default limit: 1 GiB" "$ERR" "larger than the limit of 1 GiB"
+is "pull over the default limit: nothing written" "$(ls -A)" ""
+c file pull -r --max-size 1M "$F:/root/sz" sz
+is "pull -r over --max-size: exit 0" "$RC" 0
+like "pull -r over --max-size: a warning names the file" "$ERR" \
+  "Warning: skipped /root/sz/big: larger than the limit of 1 MiB per file"
+is "pull -r over --max-size: the rest arrives" "$(ls -A sz | tr '\n' ' ')" "small "
+c file pull --max-size 4MiB "$F:/root/sz/big" big-copy
+is "pull under a raised --max-size: whole" "$(stat -c %s big-copy 2>&1)" 3145728
+rm -f big-copy
+c file pull --max-size 0 "$F:/root/sz/big" big-copy
+is "pull with --max-size 0 (no limit): whole" "$(stat -c %s big-copy 2>&1)" 3145728
+c file pull --max-size lots "$F:/root/sz/big" other
+fails "pull with an invalid --max-size" 2
+like "pull with an invalid --max-size: says so" "$ERR" "invalid --max-size 'lots'"
+cd ..
+
 c file bogus
 fails "unknown subcommand" 2
 

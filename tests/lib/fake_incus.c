@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,8 @@ static int write_all (int fd, const char *s, size_t n)
 {
   while (n > 0)
     {
-      ssize_t w = write (fd, s, n);
+      /* The client may hang up mid-body (a limit it enforces): no SIGPIPE. */
+      ssize_t w = send (fd, s, n, MSG_NOSIGNAL);
       if (w < 0 && errno == EINTR)
         continue;
       if (w <= 0)
@@ -63,12 +65,60 @@ static int write_all (int fd, const char *s, size_t n)
   return 0;
 }
 
+/* A reply given as {"fake_raw": {...}} (see fake_incus.h).  1: the
+ * connection is to be closed. */
+static int answer_raw (int fd, json_t *raw)
+{
+  json_t *cl = json_object_get (raw, "content_length");
+  bool close_after = json_is_true (json_object_get (raw, "close"));
+  bool no_body = json_is_true (json_object_get (raw, "no_body"));
+  const char *body = json_string_value (json_object_get (raw, "body"));
+  json_int_t repeat = json_is_integer (json_object_get (raw, "repeat"))
+                          ? json_integer_value (json_object_get (raw, "repeat"))
+                          : 1;
+  json_int_t status = json_is_integer (json_object_get (raw, "status"))
+                          ? json_integer_value (json_object_get (raw, "status"))
+                          : 200;
+  size_t blen = body ? strlen (body) : 0;
+  char line[512];
+  int n = snprintf (line, sizeof line, "HTTP/1.1 %d X\r\n", (int) status);
+  if (write_all (fd, line, (size_t) n) < 0)
+    return -1;
+  size_t i;
+  json_t *h;
+  json_array_foreach (json_object_get (raw, "headers"), i, h)
+  {
+    n = snprintf (line, sizeof line, "%s\r\n", json_string_value (h) ? json_string_value (h) : "");
+    if (write_all (fd, line, (size_t) n) < 0)
+      return -1;
+  }
+  if (json_is_integer (cl))
+    n = snprintf (line, sizeof line, "Content-Length: %lld\r\n", (long long) json_integer_value (cl));
+  else if (!close_after)
+    n = snprintf (line, sizeof line, "Content-Length: %llu\r\n",
+                  no_body ? 0ull : (unsigned long long) blen * (unsigned long long) repeat);
+  else
+    n = snprintf (line, sizeof line, "Connection: close\r\n");
+  if (write_all (fd, line, (size_t) n) < 0 || write_all (fd, "\r\n", 2) < 0)
+    return -1;
+  for (json_int_t r = 0; !no_body && r < repeat && blen > 0; r++)
+    if (write_all (fd, body, blen) < 0)
+      return -1;
+  return close_after ? 1 : 0;
+}
+
 static int answer (struct fake_incus *f, int fd, const char *method, char *path)
 {
   strip_project (path);
   char key[1100];
   snprintf (key, sizeof key, "%s %s", method, path);
   json_t *reply = json_object_get (f->replies, key);
+  json_t *raw = json_object_get (reply, "fake_raw");
+  if (raw)
+    {
+      __atomic_add_fetch (&f->requests, 1, __ATOMIC_SEQ_CST);
+      return answer_raw (fd, raw);
+    }
   char *body;
   int status = 200;
   if (reply)
@@ -127,7 +177,7 @@ static void serve (struct fake_incus *f, int fd)
       if (have < head_len + body_len)
         return;
       char method[16], path[1024];
-      if (sscanf (buf, "%15s %1023s", method, path) != 2 || answer (f, fd, method, path) < 0)
+      if (sscanf (buf, "%15s %1023s", method, path) != 2 || answer (f, fd, method, path) != 0)
         return;
       memmove (buf, buf + head_len + body_len, have - head_len - body_len);
       have -= head_len + body_len;

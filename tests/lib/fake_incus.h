@@ -1,7 +1,14 @@
 /* A fake Incus server for unit tests: replies replayed from a JSON object
  * {"METHOD /1.0/path?query": envelope, ...} (such as the recordings under
  * testdata/) on a unix socket, one connection at a time, kept alive.  A
- * request it has no reply for gets Incus's 404 envelope. */
+ * request it has no reply for gets Incus's 404 envelope.
+ *
+ * A reply {"fake_raw": {...}} is sent as given instead, for what is not a
+ * JSON envelope (file contents) or a server that lies: "status" (200),
+ * "headers" (["Name: value", ...]), "body" (a string) sent "repeat" times
+ * (1), "content_length" (announced instead of the real length), "close"
+ * (no length: the body runs until the connection closes), "no_body" (the
+ * headers only, as for HEAD). */
 #ifndef COI_TEST_FAKE_INCUS_H
 #define COI_TEST_FAKE_INCUS_H
 

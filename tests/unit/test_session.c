@@ -233,36 +233,116 @@ static void test_tool_argv (void **state)
   cleanup_strvp (&argv);
 }
 
-static void test_claude_merge_keeps_user_keys (void **state)
+static void write_file (const char *path, const char *text)
+{
+  FILE *f = fopen (path, "w");
+  assert_non_null (f);
+  fputs (text, f);
+  fclose (f);
+}
+
+/* Host files full of secrets: only the allowlisted keys may come out. */
+static const char *const secrets[] = {
+  "SECRET-MCP-TOKEN", "SECRET-ENV-KEY", "secret-helper.sh", "SECRET-OAUTH", "SECRET-PRIMARY",
+  "SECRET-HISTORY", "SECRET-OTHER-PROJECT", "SECRET-HOOK", "SECRET-STATUS", "SECRET-USERID",
+  "SECRET-APPROVED", "SECRET-PROJECT-MCP", "/host/extra", "AWS_REGION", NULL,
+};
+
+static void test_claude_settings_allowlist (void **state)
 {
   (void) state;
   coi_error_t err = NULL;
   char path[600];
   snprintf (path, sizeof path, "%s/settings.json", tmp_home);
-  FILE *f = fopen (path, "w");
-  fputs ("{\"env\":{\"AWS_REGION\":\"eu-west-1\"},\"permissions\":{\"allow\":[\"Bash\"]}}", f);
-  fclose (f);
+  write_file (path,
+              "{\"env\":{\"ANTHROPIC_API_KEY\":\"SECRET-ENV-KEY\",\"AWS_REGION\":\"eu-west-1\"},"
+              "\"apiKeyHelper\":\"/usr/local/bin/secret-helper.sh\","
+              "\"hooks\":{\"PreToolUse\":[{\"hooks\":[{\"command\":\"SECRET-HOOK\"}]}]},"
+              "\"statusLine\":{\"type\":\"command\",\"command\":\"SECRET-STATUS\"},"
+              "\"mcpServers\":{\"x\":{\"headers\":{\"Authorization\":\"SECRET-MCP-TOKEN\"}}},"
+              "\"model\":\"opus\",\"permissions\":{\"allow\":[\"Bash\"],\"deny\":[\"Bash(rm:*)\"],"
+              "\"additionalDirectories\":[\"/host/extra\"],\"defaultMode\":\"plan\"}}");
   char *text = NULL;
-  assert_int_equal (coi_claude_merged_file (path, &text, &err), 0);
+  assert_int_equal (coi_claude_settings_text (path, &text, &err), 0);
+  for (const char *const *sec = secrets; *sec; sec++)
+    if (strstr (text, *sec))
+      fail_msg ("settings.json for the container holds %s:\n%s", *sec, text);
   json_t *j = json_loads (text, 0, NULL);
   free (text);
   assert_non_null (j);
-  assert_string_equal (json_string_value (json_object_get (json_object_get (j, "env"), "AWS_REGION")), "eu-west-1");
+  assert_string_equal (json_string_value (json_object_get (j, "model")), "opus");
   json_t *perms = json_object_get (j, "permissions");
   assert_string_equal (json_string_value (json_object_get (perms, "defaultMode")), "bypassPermissions");
-  assert_int_equal (json_array_size (json_object_get (perms, "allow")), 1);
+  assert_null (json_object_get (perms, "allow"));
+  assert_string_equal (json_string_value (json_array_get (json_object_get (perms, "deny"), 0)),
+                       "Bash(rm:*)");
   assert_true (json_is_true (json_object_get (j, "bypassPermissionsModeAccepted")));
+  assert_true (json_is_true (json_object_get (j, "allowDangerouslySkipPermissions")));
+  assert_int_equal (json_object_size (j), 4); /* model, permissions and the two flags */
   json_decref (j);
 
-  f = fopen (path, "w");
-  fputs ("[1,2]", f);
-  fclose (f);
-  assert_int_equal (coi_claude_merged_file (path, &text, &err), -1);
+  /* Allowed keys of the wrong type are left out too. */
+  write_file (path, "{\"model\":{\"token\":\"SECRET-ENV-KEY\"},\"permissions\":{\"deny\":[{\"x\":1}]}}");
+  assert_int_equal (coi_claude_settings_text (path, &text, &err), 0);
+  assert_null (strstr (text, "SECRET"));
+  assert_null (strstr (text, "deny"));
+  free (text);
+
+  write_file (path, "[1,2]");
+  assert_int_equal (coi_claude_settings_text (path, &text, &err), -1);
   assert_non_null (strstr (err->msg, "not a JSON object"));
   coi_error_release (&err);
 
-  assert_int_equal (coi_claude_merged_file ("/nonexistent/x.json", &text, &err), 0);
+  assert_int_equal (coi_claude_settings_text ("/nonexistent/x.json", &text, &err), 0);
   assert_non_null (strstr (text, "bypassPermissions"));
+  free (text);
+}
+
+static void test_claude_config_allowlist (void **state)
+{
+  (void) state;
+  coi_error_t err = NULL;
+  char path[600];
+  snprintf (path, sizeof path, "%s/.claude.json", tmp_home);
+  write_file (path,
+              "{\"hasCompletedOnboarding\":true,\"theme\":\"light\",\"lastOnboardingVersion\":\"2.1.0\","
+              "\"userID\":\"SECRET-USERID\",\"primaryApiKey\":\"SECRET-PRIMARY\","
+              "\"oauthAccount\":{\"emailAddress\":\"SECRET-OAUTH\"},"
+              "\"customApiKeyResponses\":{\"approved\":[\"SECRET-APPROVED\"]},"
+              "\"mcpServers\":{\"gh\":{\"env\":{\"TOKEN\":\"SECRET-MCP-TOKEN\"}}},"
+              "\"projects\":{\"/home/u\":{\"hasTrustDialogAccepted\":true,"
+              "\"history\":[{\"display\":\"SECRET-HISTORY\"}],"
+              "\"mcpServers\":{\"p\":{\"url\":\"SECRET-PROJECT-MCP\"}}},"
+              "\"/srv/other\":{\"hasTrustDialogAccepted\":true,"
+              "\"history\":[{\"display\":\"SECRET-OTHER-PROJECT\"}]}}}");
+  const char *const ws[] = { "/home/u/proj", NULL };
+  char *text = NULL;
+  assert_int_equal (coi_claude_config_text (path, ws, "/workspace", &text, &err), 0);
+  for (const char *const *sec = secrets; *sec; sec++)
+    if (strstr (text, *sec))
+      fail_msg (".claude.json for the container holds %s:\n%s", *sec, text);
+  assert_null (strstr (text, "/home/u"));
+  assert_null (strstr (text, "/srv/other"));
+  json_t *j = json_loads (text, 0, NULL);
+  free (text);
+  assert_non_null (j);
+  assert_true (json_is_true (json_object_get (j, "hasCompletedOnboarding")));
+  assert_string_equal (json_string_value (json_object_get (j, "theme")), "light");
+  assert_string_equal (json_string_value (json_object_get (j, "lastOnboardingVersion")), "2.1.0");
+  assert_true (json_is_true (json_object_get (j, "bypassPermissionsModeAccepted")));
+  assert_true (json_is_true (json_object_get (j, "hasSeenAutoDefaultNudge")));
+  /* The workspace is trusted through its parent on the host. */
+  json_t *projects = json_object_get (j, "projects");
+  assert_int_equal (json_object_size (projects), 1);
+  json_t *w = json_object_get (projects, "/workspace");
+  assert_int_equal (json_object_size (w), 1);
+  assert_true (json_is_true (json_object_get (w, "hasTrustDialogAccepted")));
+  json_decref (j);
+
+  /* A workspace the host never trusted is not trusted inside. */
+  const char *const other[] = { "/opt/new", NULL };
+  assert_int_equal (coi_claude_config_text (path, other, "/workspace", &text, &err), 0);
+  assert_null (strstr (text, "projects"));
   free (text);
 }
 
@@ -327,7 +407,8 @@ int main (void)
     cmocka_unit_test (test_metadata_errors),
     cmocka_unit_test (test_mounts_validation),
     cmocka_unit_test (test_tool_argv),
-    cmocka_unit_test (test_claude_merge_keeps_user_keys),
+    cmocka_unit_test (test_claude_settings_allowlist),
+    cmocka_unit_test (test_claude_config_allowlist),
     cmocka_unit_test (test_term_and_env),
   };
   return cmocka_run_group_tests_name ("session", tests, setup, teardown);
