@@ -18,9 +18,4 @@ void coi_container_forget (const char *name);
 /* Tell the container's supervisor (if another process) to exit, and wait. */
 void coi_container_stop_supervisor (const char *name);
 
-/* Host state (network rules and reservations, supervisor files) whose
- * container no longer exists.  Returns how many were (or, with dry_run,
- * would be) removed, or -1. */
-int coi_clean_orphans (struct incus_client *c, bool dry_run, coi_error_t *err);
-
 #endif
