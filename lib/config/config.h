@@ -48,6 +48,9 @@ const char *coi_config_origin (const struct coi_config *c, const char *key);
 const char *coi_config_profile_name (const struct coi_config *c);
 /* The workspace the configuration was loaded for (absolute). */
 const char *coi_config_workspace (const struct coi_config *c);
+/* What loading it warned about ("<file>:<line>: unknown key ..."), as
+ * printed unless the load was quiet; borrowed, *n of them. */
+const char *const *coi_config_warnings (const struct coi_config *c, size_t *n);
 
 /* ---- The key table (config_defaults.c) ---- */
 
