@@ -28,6 +28,7 @@ static void test_exit_code_is_the_worst_status (void **state)
   assert_non_null (coi_health_add (&r, COI_HEALTH_SYSTEM, "a", COI_HEALTH_OK, NULL, "fine"));
   assert_non_null (coi_health_add (&r, COI_HEALTH_STORAGE, "b", COI_HEALTH_SKIP, NULL, "not checked"));
   assert_int_equal (coi_health_exit_code (&r), 0); /* a skip counts for nothing */
+  assert_int_equal (coi_health_overall (&r), COI_HEALTH_OK);
   assert_non_null (coi_health_add (&r, COI_HEALTH_OPTIONAL, "c", COI_HEALTH_WARN, "fix-c", "meh"));
   assert_int_equal (coi_health_exit_code (&r), 1);
   assert_string_equal (coi_health_overall_name (&r), "degraded");
