@@ -66,7 +66,7 @@ static const char *env_or (const char *name, const char *def)
   return v && *v ? v : def;
 }
 
-COI_HANDLER (cmd_health)
+static int health (struct coi_ctx *ctx, int argc, char **argv, coi_error_t *err)
 {
   struct health_opts o = { 0 };
   struct coi_parsed p = { 0 };
@@ -81,7 +81,7 @@ COI_HANDLER (cmd_health)
     return -1;
 
   _cleanup_config_ struct coi_config *cfg = NULL;
-  _cleanup_error_ coi_error_t cfg_err = NULL, client_err = NULL, path_err = NULL;
+  _cleanup_error_ coi_error_t cfg_err = NULL, client_err = NULL;
   if (coi_ctx_config (ctx, true, &cfg, &cfg_err) < 0)
     cfg = NULL;
   struct incus_client *client = NULL;
@@ -90,8 +90,8 @@ COI_HANDLER (cmd_health)
   const struct incus_endpoint *ep = client ? incus_client_endpoint (client) : NULL;
   struct passwd *pw = getpwuid (getuid ());
   _cleanup_free_ char *state_dir = NULL, *run_dir = NULL, *setup = setup_command ();
-  if (coi_state_dir (&state_dir, &path_err) < 0 || coi_run_dir_peek (&run_dir, &path_err) < 0)
-    return coi_error_prefix (err, "%s", path_err->msg);
+  if (coi_state_dir (&state_dir, err) < 0 || coi_run_dir_peek (&run_dir, err) < 0)
+    return -1;
   struct coi_health_input in = {
     .client = client,
     .client_error = client_err ? client_err->msg : NULL,
@@ -111,13 +111,10 @@ COI_HANDLER (cmd_health)
     .privileged = coi_nft_may_admin (),
   };
   __attribute__ ((cleanup (coi_health_report_clear))) struct coi_health_report rep = { 0 };
-  if (setup == NULL || coi_health_run (&in, &rep, err) < 0)
-    {
-      if (setup == NULL)
-        coi_error_make (err, 0, "health: out of memory");
-      (*err)->exit_code = 2; /* nothing could be judged: not healthy */
-      return -1;
-    }
+  if (setup == NULL)
+    return coi_error_make (err, 0, "health: out of memory");
+  if (coi_health_run (&in, &rep, err) < 0)
+    return -1;
   if (format && strcmp (format, "json") == 0)
     {
       _cleanup_json_ json_t *j = coi_health_json (&rep);
@@ -132,4 +129,14 @@ COI_HANDLER (cmd_health)
       fputs (text, stdout);
     }
   return coi_health_exit_code (&rep);
+}
+
+COI_HANDLER (cmd_health)
+{
+  int r = health (ctx, argc, argv, err);
+  /* Exit 1 would read as "degraded": a health that could not judge, or was
+   * asked wrongly, is 2 like a usage error. */
+  if (r < 0 && err && *err)
+    (*err)->exit_code = 2;
+  return r;
 }
