@@ -4,8 +4,9 @@
 #
 # Installs what is missing (Incus from bookworm-backports, build tools),
 # starts incusd by hand when there is no systemd, creates a storage pool and
-# a bridge when the server has none, builds coi and the `coi` image.  Run it
-# again at any time: what exists is left as it is, and nothing is redone.
+# a bridge when the server has none, builds coi and the `coi` image, and
+# ends with `coi health`: exit 2 (unhealthy) stops here with a non-zero exit,
+# warnings do not.  Run it again at any time: what exists is left as it is.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,6 +31,7 @@ build_coi build src/cli/coi
 setup_guard
 build_image
 echo "coi is ready ($(total_s) s): $ROOT/build/src/cli/coi"
+health_report "$workdir"
 
 [ "$shell" = 1 ] || exit 0
 cd "$workdir"

@@ -59,6 +59,9 @@ const char *coi_config_home (const struct coi_config *c);
  * check sees it: relative to the workspace, symlinks resolved, ".." taken
  * after them (a missing tail is cleaned lexically).  *out is malloc'd. */
 int coi_config_resolve_path (const struct coi_config *c, const char *path, char **out, coi_error_t *err);
+/* What loading it warned about ("<file>:<line>: unknown key ..."), as
+ * printed unless the load was quiet; borrowed, *n of them. */
+const char *const *coi_config_warnings (const struct coi_config *c, size_t *n);
 
 /* ---- The key table (config_defaults.c) ---- */
 

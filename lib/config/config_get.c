@@ -90,6 +90,12 @@ const char *coi_config_home (const struct coi_config *c)
   return c ? c->home : NULL;
 }
 
+const char *const *coi_config_warnings (const struct coi_config *c, size_t *n)
+{
+  *n = c ? c->warnings.n : 0;
+  return c && c->warnings.n ? (const char *const *) c->warnings.v : NULL;
+}
+
 void coi_config_free (struct coi_config *c)
 {
   if (c == NULL)

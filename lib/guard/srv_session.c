@@ -301,16 +301,34 @@ json_t *guard_op_session_unfreeze (struct guard_call *call)
   return json_object ();
 }
 
+static int list_orphan (const struct coi_net_orphan *o, void *data, coi_error_t *err)
+{
+  char ip[COI_IPV4_STRLEN];
+  if (json_array_append_new (data, json_pack ("{s:s, s:s, s:b}", "address", coi_ipv4_str (o->addr, ip), "container",
+                                               o->owner, "rules", o->rules))
+      < 0)
+    return coi_error_errno (err, ENOMEM, "orphans");
+  return 0;
+}
+
+/* Rules and reservations whose container is gone.  Anyone may ask: they
+ * belong to no live session, and nothing else is touched. */
 json_t *guard_op_clean (struct guard_call *call)
 {
-  static const char *const keys[] = { NULL };
-  if (coi_guard_args_only (call->args, keys, &call->err) < 0)
+  static const char *const keys[] = { "dry_run", NULL };
+  bool dry_run;
+  if (coi_guard_args_only (call->args, keys, &call->err) < 0
+      || coi_guard_arg_bool (call->args, "dry_run", false, &dry_run, &call->err) < 0)
     return NULL;
-  guard_reconcile (call->g);
-  int n = coi_net_clean_orphans (call->g->incus, &call->g->where.site, &call->err);
+  if (!dry_run)
+    guard_reconcile (call->g);
+  _cleanup_json_ json_t *list = json_array ();
+  if (list == NULL)
+    return guard_fail (call, COI_GUARD_FAILED, "out of memory");
+  int n = coi_net_orphans (call->g->incus, &call->g->where.site, !dry_run, list_orphan, list, NULL, &call->err);
   if (n < 0)
     return NULL;
-  return json_pack ("{s:i}", "removed", n);
+  return json_pack ("{s:i, s:O}", dry_run ? "found" : "removed", n, "orphans", list);
 }
 
 json_t *guard_op_hello (struct guard_call *call);

@@ -128,16 +128,14 @@ static int existing_is_current (struct coi_build *b, coi_error_t *err)
       coi_error_release (err);
       return 0;
     }
-  json_t *props = json_object_get (img, "properties");
-  const char *recipe = json_string_value (json_object_get (props, "coi.recipe"));
-  if (recipe == NULL || b->base)
-    return 1; /* built elsewhere, or from an image server: the user's choice */
+  if (b->base)
+    return 1; /* from an image server: the user's choice */
   char rkey[17];
-  if (coi_recipe_key ("rootfs", &b->stage, rkey, err) < 0)
+  enum coi_image_fresh fresh;
+  if (coi_image_freshness (img, &b->stage, rkey, &fresh, err) < 0)
     return -1;
-  const char *tv = json_string_value (json_object_get (props, COI_IMAGE_TEMPLATES_PROPERTY));
-  if (strcmp (recipe, rkey) == 0 && tv && atoi (tv) == COI_IMAGE_TEMPLATES_VERSION)
-    return 1;
+  if (fresh != COI_IMAGE_STALE)
+    return 1; /* current, or built elsewhere */
   fprintf (stderr, "Image '%s' was built by an older recipe: rebuilding it\n", b->alias);
   return 0;
 }

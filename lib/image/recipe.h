@@ -3,6 +3,7 @@
 #ifndef COI_IMAGE_RECIPE_H
 #define COI_IMAGE_RECIPE_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "util/error.h"
@@ -30,6 +31,21 @@ struct coi_stage;
  * dummy agent, the host's CAs).  `stage` is only read for "rootfs". */
 int coi_recipe_key (const char *layer, const struct coi_stage *stage, char out[17],
                     coi_error_t *err);
+
+/* Whether an image (an object from GET /1.0/images/FP) holds what this coi
+ * expects: the rootfs recipe key in its "coi.recipe" property and the
+ * template version in "coi.templates".  An image without "coi.recipe" was
+ * made from a base image or by something else: not ours to judge. */
+enum coi_image_fresh
+{
+  COI_IMAGE_CURRENT,
+  COI_IMAGE_STALE,
+  COI_IMAGE_UNTRACKED,
+};
+/* `stage` as collected for a build (NULL: collected here); `key` receives
+ * this coi's rootfs key. */
+int coi_image_freshness (json_t *image, const struct coi_stage *stage, char key[17],
+                         enum coi_image_fresh *out, coi_error_t *err);
 
 /* The Incus architecture name of this host ("x86_64", "aarch64"). */
 const char *coi_host_arch (void);

@@ -10,6 +10,7 @@
 
 #include "image/build_private.h"
 #include "incus/instance.h"
+#include "incus/storage.h"
 #include "util/cleanup.h"
 
 static const char *const optimized[] = { "btrfs", "zfs", "lvm", "ceph", NULL };
@@ -17,16 +18,11 @@ static const char *const optimized[] = { "btrfs", "zfs", "lvm", "ceph", NULL };
 /* The driver of the default profile's root pool, or NULL. */
 static char *root_pool_driver (struct incus_client *c)
 {
-  _cleanup_json_ json_t *profile = NULL, *pool = NULL;
+  _cleanup_free_ char *name = NULL;
+  _cleanup_json_ json_t *pool = NULL;
   _cleanup_error_ coi_error_t err = NULL;
-  if (incus_call (c, "GET", "/1.0/profiles/default", NULL, &profile, &err) < 0)
-    return NULL;
-  const char *name = json_string_value (
-      json_object_get (json_object_get (json_object_get (profile, "devices"), "root"), "pool"));
-  _cleanup_free_ char *e = name ? incus_escape (name) : NULL;
-  _cleanup_free_ char *path = NULL;
-  if (e == NULL || asprintf (&path, "/1.0/storage-pools/%s", e) < 0
-      || incus_call (c, "GET", path, NULL, &pool, &err) < 0)
+  if (incus_profile_root_pool (c, "default", &name, &err) <= 0
+      || incus_storage_pool_get (c, name, &pool, &err) < 0)
     return NULL;
   const char *driver = json_string_value (json_object_get (pool, "driver"));
   return driver ? strdup (driver) : NULL;

@@ -116,42 +116,52 @@ int incus_instance_delete (struct incus_client *c, const char *name, coi_error_t
   return 0;
 }
 
-int incus_instance_force_delete (struct incus_client *c, const char *name, coi_error_t *err)
+/* Stop it unless it is stopped: 1 stopped (or gone), -1 on error. */
+static int stop_now (struct incus_client *c, const char *name, coi_error_t *err)
 {
   _cleanup_free_ char *status = NULL;
   if (incus_instance_status (c, name, &status, err) < 0)
+    return -1;
+  if (strcmp (status, "Stopped") == 0)
+    return 1;
+  if (strcmp (status, "Frozen") == 0 && incus_instance_set_state (c, name, "unfreeze", -1, false, err) < 0)
+    return -1;
+  if (incus_instance_set_state (c, name, "stop", -1, true, err) < 0)
     {
-      if ((*err)->status == 404)
-        {
-          coi_error_release (err);
-          return 0;
-        }
-      return -1;
-    }
-  if (strcmp (status, "Stopped") != 0)
-    {
-      if (strcmp (status, "Frozen") == 0
-          && incus_instance_set_state (c, name, "unfreeze", -1, false, err) < 0)
+      /* It may have stopped (and an ephemeral one vanished) meanwhile. */
+      _cleanup_error_ coi_error_t probe = NULL;
+      if ((*err)->status != 404 && incus_instance_exists (c, name, &probe) != 0)
         return -1;
-      if (incus_instance_set_state (c, name, "stop", -1, true, err) < 0)
-        {
-          /* It may have stopped (and an ephemeral one vanished) meanwhile. */
-          _cleanup_error_ coi_error_t probe = NULL;
-          if ((*err)->status != 404 && incus_instance_exists (c, name, &probe) != 0)
-            return -1;
-          coi_error_release (err);
-        }
+      coi_error_release (err);
     }
-  if (incus_instance_delete (c, name, err) < 0)
+  return 1;
+}
+
+int incus_instance_force_delete (struct incus_client *c, const char *name, coi_error_t *err)
+{
+  /* A start still in flight (its launcher killed after asking) can bring a
+   * stopped instance up between the stop and the delete: stop it again. */
+  for (int round = 0;; round++)
     {
-      if ((*err)->status == 404)
+      if (stop_now (c, name, err) < 0 || incus_instance_delete (c, name, err) < 0)
         {
-          coi_error_release (err);
-          return 0;
+          if ((*err)->status == 404)
+            {
+              coi_error_release (err);
+              return 0;
+            }
+          _cleanup_free_ char *status = NULL;
+          _cleanup_error_ coi_error_t probe = NULL;
+          if (round < 3 && incus_instance_status (c, name, &status, &probe) == 0
+              && strcmp (status, "Stopped") != 0)
+            {
+              coi_error_release (err);
+              continue;
+            }
+          return -1;
         }
-      return -1;
+      return 0;
     }
-  return 0;
 }
 
 int incus_instance_list (struct incus_client *c, int recursion, const char *filter, json_t **list,

@@ -39,6 +39,11 @@ int coi_run_dir (char **out, coi_error_t *err)
   return run_dir (true, out, err);
 }
 
+int coi_run_dir_peek (char **out, coi_error_t *err)
+{
+  return run_dir (false, out, err);
+}
+
 static int run_path (const char *container, const char *suffix, bool create, char **out, coi_error_t *err)
 {
   /* The name becomes a file name: an invalid one could climb out of the directory. */

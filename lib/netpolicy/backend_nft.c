@@ -3,9 +3,6 @@
 #include "netpolicy/backend.h"
 
 #include <errno.h>
-#include <linux/capability.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,17 +32,6 @@ static int ensure_base (struct nft_backend *nb, coi_error_t *err)
   *err = e;
   e = NULL;
   return -1;
-}
-
-/* Asked before libnftables is, which prints its own EPERM line on stderr.
- * Unknown (capget failing) means "let the kernel decide". */
-static bool may_admin_net (void)
-{
-  struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-  struct __user_cap_data_struct d[2];
-  if (syscall (SYS_capget, &h, d) < 0)
-    return true;
-  return (d[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32))) != 0;
 }
 
 static int refuse_unprivileged (coi_error_t *err)
@@ -81,7 +67,7 @@ static int nft_check (void *h, coi_error_t *err)
 {
   _cleanup_error_ coi_error_t e = NULL;
   int r;
-  if (!may_admin_net ())
+  if (!coi_nft_may_admin ())
     r = coi_error_make (&e, EPERM, "no CAP_NET_ADMIN");
   else if ((r = base_present (h, &e)) == 0)
     r = ensure_base (h, &e);
@@ -125,7 +111,7 @@ static int nft_apply (void *h, const struct coi_net_target *t, const struct coi_
   if (!coi_net_container_name_ok (t->container))
     return coi_error_make (err, EINVAL, "invalid container name '%s'", t->container);
   /* No separate check here: apply is one transaction on the hot path. */
-  if (!may_admin_net ())
+  if (!coi_nft_may_admin ())
     return refuse_unprivileged (err);
   struct nft_backend *nb = h;
   return run_rendered (nb, coi_nft_render_apply (nb->site->table, t, p), true, err);

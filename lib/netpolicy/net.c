@@ -15,8 +15,6 @@
  * socket can never be sitting on a session's filter port. */
 #define DNS_PORT_BASE 20000u
 #define DNS_PORT_LAST 32767u
-/* A reservation younger than this may belong to a create in flight. */
-#define RESERVATION_GRACE_S 120
 
 struct coi_net_session
 {
@@ -269,80 +267,6 @@ int coi_net_teardown (const struct coi_net_site *site, const char *container, co
         return -1;
     }
   return 0;
-}
-
-struct orphan_scan
-{
-  struct incus_client *c;
-  const struct coi_net_site *site;
-  struct coi_net_backend *b;
-  coi_error_t *err;
-  int removed;
-};
-
-/* Is `addr` still the address of a live instance named `owner`? */
-static int still_owned (struct incus_client *c, uint32_t addr, const char *owner, coi_error_t *err)
-{
-  if (!coi_net_container_name_ok (owner))
-    return 0;
-  _cleanup_json_ json_t *inst = NULL;
-  _cleanup_error_ coi_error_t e = NULL;
-  if (incus_instance_get (c, owner, &inst, &e) < 0)
-    {
-      if (e->status == 404)
-        return 0;
-      *err = e;
-      e = NULL;
-      return -1;
-    }
-  const char *key;
-  json_t *dev;
-  json_object_foreach (json_object_get (inst, "expanded_devices"), key, dev)
-  {
-    uint32_t a;
-    if (coi_ipv4_parse (json_string_value (json_object_get (dev, "ipv4.address")), &a) && a == addr)
-      return 1;
-  }
-  return 0;
-}
-
-static int orphan_session (uint32_t addr, const char *owner, void *data)
-{
-  struct orphan_scan *o = data;
-  int r = still_owned (o->c, addr, owner, o->err);
-  if (r != 0)
-    return r < 0 ? -1 : 0;
-  if (o->b->ops->teardown (o->b->h, addr, o->err) < 0)
-    return -1;
-  o->removed++;
-  return 0;
-}
-
-static int orphan_reservation (uint32_t addr, const char *owner, time_t mtime, void *data)
-{
-  struct orphan_scan *o = data;
-  if (time (NULL) - mtime < RESERVATION_GRACE_S)
-    return 0;
-  int r = still_owned (o->c, addr, owner, o->err);
-  if (r != 0)
-    return r < 0 ? -1 : 0;
-  return coi_net_release (o->site, addr, owner, o->err);
-}
-
-int coi_net_clean_orphans (struct incus_client *c, const struct coi_net_site *site, coi_error_t *err)
-{
-  _cleanup_net_backend_ struct coi_net_backend b = { 0 };
-  struct orphan_scan o = { .c = c, .site = site, .b = &b, .err = err };
-  if (coi_net_backend_open (&b, site, err) < 0)
-    return -1;
-  _cleanup_net_lock_ int lock = coi_net_lock (site, err);
-  if (lock < 0)
-    return -1;
-  if (b.ops->foreach_session (b.h, orphan_session, &o, err) < 0)
-    return coi_error_prefix (err, "cleaning orphaned network rules");
-  if (coi_net_reservations_foreach (site, orphan_reservation, &o, err) < 0)
-    return coi_error_prefix (err, "cleaning orphaned address reservations");
-  return o.removed;
 }
 
 void coi_net_session_free (struct coi_net_session *s)

@@ -17,6 +17,7 @@
 #define COI_NETPOLICY_NET_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "incus/client.h"
@@ -43,7 +44,22 @@ int coi_net_apply (struct coi_net_session *s, coi_error_t *err);
 int coi_net_apply_policy (struct coi_net_session *s, const struct coi_net_policy *p,
                           coi_error_t *err);
 int coi_net_teardown (const struct coi_net_site *site, const char *container, coi_error_t *err);
-/* Returns the number of sessions removed, or -1. */
+/* Host network state of a container that is gone: its nftables rules
+ * (rules true) or its address reservation. */
+struct coi_net_orphan
+{
+  uint32_t addr;
+  const char *owner; /* the container it was for */
+  bool rules;
+};
+typedef int (*coi_net_orphan_fn) (const struct coi_net_orphan *o, void *data, coi_error_t *err);
+/* Such state on the bridges of the server `c` talks to: fn (may be NULL) is
+ * called for each, after it is removed when `remove`.  Without `remove` the
+ * rules are only read with CAP_NET_ADMIN; *rules_read (may be NULL) says
+ * whether they were.  Returns how many, or -1. */
+int coi_net_orphans (struct incus_client *c, const struct coi_net_site *site, bool remove,
+                     coi_net_orphan_fn fn, void *data, bool *rules_read, coi_error_t *err);
+/* Remove all of it; returns how many, or -1. */
 int coi_net_clean_orphans (struct incus_client *c, const struct coi_net_site *site, coi_error_t *err);
 
 void coi_net_session_free (struct coi_net_session *s);

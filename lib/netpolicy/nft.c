@@ -1,7 +1,10 @@
 #include "netpolicy/nft.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <nftables/libnftables.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +14,15 @@ struct coi_nft
 {
   struct nft_ctx *ctx;
 };
+
+bool coi_nft_may_admin (void)
+{
+  struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct d[2];
+  if (syscall (SYS_capget, &h, d) < 0)
+    return true;
+  return (d[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32))) != 0;
+}
 
 int coi_nft_open (struct coi_nft **out, coi_error_t *err)
 {

@@ -3,10 +3,16 @@
 #define COI_NETPOLICY_NFT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "util/error.h"
 
 struct coi_nft;
+
+/* May this process change nftables (CAP_NET_ADMIN)?  Asked before
+ * libnftables is: a refused listing costs a netlink round trip and a
+ * diagnostic.  Unknown (capget failing) means "let the kernel decide". */
+bool coi_nft_may_admin (void);
 
 int coi_nft_open (struct coi_nft **out, coi_error_t *err);
 void coi_nft_free (struct coi_nft *n);

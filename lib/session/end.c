@@ -26,11 +26,3 @@ int coi_container_end (struct incus_client *c, struct coi_guard_link *guard, con
     }
   return 0;
 }
-
-int coi_clean_orphans (struct coi_guard_link *guard, coi_error_t *err)
-{
-  _cleanup_json_ json_t *res = NULL;
-  if (coi_guard_link_call (guard, "clean", NULL, &res, err) < 0)
-    return -1;
-  return (int) json_integer_value (json_object_get (res, "removed"));
-}

@@ -14,8 +14,5 @@
 int coi_container_end (struct incus_client *c, struct coi_guard_link *guard, const char *name,
                        int graceful_timeout_s, coi_error_t *err);
 
-/* Rules and reservations whose container no longer exists, through the
- * guard.  Returns how many were removed, or -1. */
-int coi_clean_orphans (struct coi_guard_link *guard, coi_error_t *err);
 
 #endif

@@ -165,8 +165,6 @@ static int session_from_labels (json_t *inst, struct coi_session *s, coi_error_t
   return 1;
 }
 
-#define COI_RUN_CLAIM ".claim"
-
 int coi_session_claim (const char *container, coi_error_t *err)
 {
   _cleanup_free_ char *path = NULL;

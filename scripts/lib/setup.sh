@@ -323,6 +323,26 @@ build_image() {
   ok "ready"
 }
 
+# `coi health` in DIR ($1), as the user the set-up is for (in the group
+# that may use Incus, as their `coi shell` will be): its report is the last
+# thing the set-up prints.  Degraded (exit 1) is said and the set-up goes
+# on; unhealthy (exit 2) ends it with a non-zero exit.
+health_report() {
+  local dir=$1 user rc=0
+  step "coi health"
+  user=$(invoking_user)
+  if [ "$user" != root ] && getent group incus-admin >/dev/null; then
+    (cd "$dir" && sudo -H -u "$user" -g incus-admin -- "$ROOT/build/src/cli/coi" health) || rc=$?
+  else
+    (cd "$dir" && "$ROOT/build/src/cli/coi" health) || rc=$?
+  fi
+  case "$rc" in
+    0) ok "healthy" ;;
+    1) ok "degraded: each warning above names the command that mends it" ;;
+    *) die "coi health: unhealthy (exit $rc): each failure above names the command that mends it" ;;
+  esac
+}
+
 setup_machine() {
   mkdir -p "$LOGDIR"
   setup_packages

@@ -12,7 +12,11 @@
 #include "cli/command.h"
 #include "cli/output.h"
 #include "cli/targets.h"
+#include "monitor/paths.h"
+#include "netpolicy/addr.h"
 #include "session/end.h"
+#include "session/leftovers.h"
+#include "session/naming.h"
 #include "session/metadata.h"
 #include "util/cleanup.h"
 
@@ -33,18 +37,6 @@ static const struct coi_opt clean_options[] = {
   { "dry-run", 0, OPT_BOOL, OPT_AT (struct clean_opts, dry_run), "Show what would be removed", NULL, NULL },
   OPT_END,
 };
-
-/* A launch that died (coi killed mid-start) leaves a container marked
- * "launching" whose launcher is gone. */
-static bool interrupted_launch (const struct coi_instance_info *i)
-{
-  return i->state && strcmp (i->state, "launching") == 0 && !coi_owner_alive (i->owner);
-}
-
-static bool should_remove (const struct clean_opts *o, const struct coi_instance_info *i)
-{
-  return o->all || strcmp (i->status, "Stopped") == 0 || interrupted_launch (i);
-}
 
 static int remove_tree (const char *path)
 {
@@ -88,6 +80,47 @@ static int clean_sessions (bool dry_run, int *count, coi_error_t *err)
   return 0;
 }
 
+static int say_orphan (const struct coi_leftover *l, void *data, coi_error_t *err)
+{
+  (void) err;
+  const char *verb = *(const bool *) data ? "Would remove" : "Removed";
+  char a[COI_IPV4_STRLEN];
+  switch (l->kind)
+    {
+    case COI_LEFTOVER_NET_RULES:
+      printf ("%s network rules of %s (%s, gone)\n", verb, coi_ipv4_str (l->addr, a), l->container);
+      break;
+    case COI_LEFTOVER_NET_ADDR:
+      printf ("%s address reservation %s (%s, gone)\n", verb, coi_ipv4_str (l->addr, a), l->container);
+      break;
+    default:
+      printf ("%s run files of %s (gone):", verb, l->container);
+      for (size_t i = 0; l->files && l->files[i]; i++)
+        printf (" %s", l->files[i]);
+      printf ("\n");
+      break;
+    }
+  return 0;
+}
+
+/* Host state whose container is gone: network rules, address
+ * reservations, run files of dead supervisors. */
+static int clean_orphans (struct incus_client *c, struct coi_guard_link *guard, bool dry_run,
+                          coi_error_t *err)
+{
+  _cleanup_free_ char *run_dir = NULL;
+  if (coi_run_dir_peek (&run_dir, err) < 0)
+    return -1;
+  struct coi_orphan_opts oo = {
+    .guard = guard, .run_dir = run_dir, .prefix = coi_container_prefix (), .remove = !dry_run,
+  };
+  bool rules_read = true;
+  int n = coi_orphans_scan (c, &oo, say_orphan, &dry_run, &rules_read, err);
+  if (n >= 0 && !rules_read)
+    printf ("Network rules not looked at: no guard service answers for this server\n");
+  return n;
+}
+
 COI_HANDLER (cmd_clean)
 {
   struct clean_opts o = { 0 };
@@ -111,7 +144,7 @@ COI_HANDLER (cmd_clean)
   /* Keep only what this clean removes. */
   size_t n = 0;
   for (size_t i = 0; i < t.n; i++)
-    if (should_remove (&o, t.items[i]))
+    if (coi_clean_selects (t.items[i], o.all))
       t.items[n++] = t.items[i];
   t.n = n;
 
@@ -131,18 +164,13 @@ COI_HANDLER (cmd_clean)
     }
   if (r == 0 && o.sessions && clean_sessions (o.dry_run, &removed, err) < 0)
     r = -1;
-  if (r == 0 && o.orphans && o.dry_run)
-    printf ("Would remove network rules and reservations of containers that are gone\n");
-  else if (r == 0 && o.orphans && guard)
+  if (r == 0 && o.orphans)
     {
-      int k = coi_clean_orphans (guard, err);
+      int k = clean_orphans (c, guard, o.dry_run, err);
       if (k < 0)
         r = -1;
-      else if (k > 0)
-        {
-          printf ("Removed network state of %d container(s) that are gone\n", k);
-          removed += k;
-        }
+      else
+        removed += k;
     }
   if (r == 0 && removed == 0)
     printf ("Nothing to clean\n");

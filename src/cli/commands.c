@@ -17,6 +17,7 @@ COI_HANDLER (cmd_kill);
 COI_HANDLER (cmd_shutdown);
 COI_HANDLER (cmd_clean);
 COI_HANDLER (cmd_info);
+COI_HANDLER (cmd_health);
 COI_HANDLER (cmd_persist);
 COI_HANDLER (cmd_completion);
 COI_HANDLER (cmd_help);
@@ -51,6 +52,7 @@ const struct coi_command coi_root_commands[] = {
   { "shutdown", "Stop containers gracefully, then delete them", "[NAME...] [--timeout N] [--all] [--force]", NULL, cmd_shutdown, NULL, false },
   { "close", "Alias of shutdown", "[NAME...] [--timeout N] [--all] [--force]", NULL, cmd_shutdown, NULL, true },
   { "clean", "Remove stopped containers and leftovers", "[--all] [--force] [--sessions] [--orphans] [--dry-run]", NULL, cmd_clean, NULL, false },
+  { "health", "Check everything coi needs; exit 0 healthy, 1 degraded, 2 unhealthy", "[--format text|json] [--verbose]", NULL, cmd_health, NULL, false },
   { "info", "Show a saved session's details", "[SESSION_ID] [--format text|json]", NULL, cmd_info, NULL, false },
   { "persist", "Make running sessions persistent", "[NAME...] [--all] [--force]", NULL, cmd_persist, NULL, false },
   { "completion", "Generate shell completion (bash, zsh, fish)", "bash|zsh|fish", NULL, cmd_completion, NULL, false },

@@ -143,6 +143,11 @@ static void test_not_guarded_hooks_nothing (void **state)
   struct incus_exec_opts o = INCUS_EXEC_OPTS_INIT;
   o.interactive = true;
   o.stdout_fd = 1;
+  /* Only a supervisor makes the alerts file: without one, no hook. */
+  _cleanup_free_ char *before = NULL;
+  _cleanup_error_ coi_error_t perr = NULL;
+  assert_int_equal (coi_run_path_peek (C, COI_RUN_ALERTS, &before, &perr), 0);
+  unlink (before);
   _cleanup_attach_alerts_ struct coi_attach_alerts a;
   coi_attach_alerts_hook (&a, C, &o, NULL);
   assert_null (o.on_extra);
