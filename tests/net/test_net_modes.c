@@ -113,6 +113,9 @@ static void test_open (void **state)
   expect ("tcp", "198.51.100.22", "80", "ok");
   expect ("tcp", "198.51.100.13", "443", "ok");
   expect ("tcp", "198.51.100.30", "443", "ok");
+  /* The CNAME chain's address and the one a hostile answer appends. */
+  expect ("tcp", "198.51.100.40", "80", "ok");
+  expect ("tcp", "198.51.100.41", "80", "ok");
   /* No DNS server on .10: reaching it gives "refused" (port unreachable). */
   expect ("udp", "198.51.100.10", "53", "refused");
   char incus_name[96];
@@ -166,7 +169,8 @@ static void test_allowlist (void **state)
   _cleanup_error_ coi_error_t err = NULL;
   _cleanup_net_policy_ struct coi_net_policy *p = policy (COI_NET_ALLOWLIST);
   const char *entries[] = { "api.allowed.test", "port.allowed.test:443", "*.wild.test",
-                            "rot.allowed.test", "lan.allowed.test", "198.51.100.20" };
+                            "rot.allowed.test", "lan.allowed.test", "198.51.100.20",
+                            "chain.allowed.test" };
   for (size_t i = 0; i < N (entries); i++)
     assert_int_equal (coi_net_policy_add_entry (p, entries[i], &err), 0);
   assert_int_equal (coi_net_policy_add_dns_server (p, NT_DNS, &err), 0);
@@ -225,6 +229,16 @@ static void test_allowlist (void **state)
   assert_false (nt_dns_saw ("fixed.allowed.test"));
   expect ("tcp", "198.51.100.30", "80", "ok");
   expect ("tcp", "198.51.100.30", "443", "blocked");
+
+  /* Only the CNAME chain of the question is learned: the answer also
+   * carries an A record under an unrelated owner name (as a hostile
+   * upstream could append), and the client even sees it, but the firewall
+   * does not open it. */
+  expect ("tcp", "198.51.100.40", "80", "blocked");
+  expect ("tcp", "198.51.100.41", "80", "blocked");
+  expect ("dns", NT_BRIDGE_GW, "chain.allowed.test", "ok 198.51.100.40 198.51.100.41");
+  expect ("tcp", "198.51.100.40", "80", "ok");
+  expect ("tcp", "198.51.100.41", "80", "blocked");
 
   /* An allowed name pointing into the LAN does not open the LAN. */
   expect ("dns", NT_BRIDGE_GW, "lan.allowed.test", "ok 10.77.0.10");
