@@ -174,8 +174,11 @@ const struct coi_config_key coi_config_keys[] = {
   I ("monitoring.dedupe_window_sec", "30", 1, 86400, 0, "Seconds in which a repeated finding is folded"),
   B ("monitoring.nft.enabled", "false", CFG_K_WEAK_FALSE, "Network monitoring through nftables"),
   I ("monitoring.nft.rate_limit_per_second", "100", 1, 1000000, 0, "Connection rate threshold"),
-  I ("monitoring.nft.dns_query_threshold", "100", 1, 1000000, 0, "DNS query threshold"),
-  B ("monitoring.nft.log_dns_queries", "true", 0, "Log DNS queries"),
+  /* Read by the session's DNS filter (restricted and allowlist); an
+     untrusted project may not loosen them. */
+  I ("monitoring.nft.dns_query_threshold", "100", 1, 1000000, CFG_K_TRUSTED,
+     "New DNS names a session may look up a minute (and at once); more are refused"),
+  B ("monitoring.nft.log_dns_queries", "true", CFG_K_WEAK_FALSE, "Log every DNS query to the network log"),
   /* [shell] [timezone] [detection] */
   B ("shell.use_tmux", "true", 0, "Run the tool inside tmux"),
   E ("timezone.mode", "\"host\"", "host|fixed|utc", 0, "Container time zone"),

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #define HDR 12
@@ -198,6 +199,22 @@ int coi_dns_foreach_a (const uint8_t *msg, size_t len,
         return ret;
     }
   return 0;
+}
+
+const char *coi_dns_qtype_name (uint16_t qtype, char buf[12])
+{
+  static const struct
+  {
+    uint16_t type;
+    const char *name;
+  } names[] = { { 1, "A" },    { 2, "NS" },     { 5, "CNAME" }, { 6, "SOA" }, { 10, "NULL" },
+                { 12, "PTR" }, { 15, "MX" },    { 16, "TXT" },  { 28, "AAAA" }, { 33, "SRV" },
+                { 64, "SVCB" }, { 65, "HTTPS" }, { 255, "ANY" } };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (names[i].type == qtype)
+      return names[i].name;
+  snprintf (buf, 12, "TYPE%u", qtype);
+  return buf;
 }
 
 static size_t reply_header (const uint8_t *query, const struct coi_dns_question *q, uint8_t rcode,

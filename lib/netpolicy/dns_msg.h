@@ -35,6 +35,9 @@ int coi_dns_parse_query (const uint8_t *msg, size_t len, struct coi_dns_question
 int coi_dns_foreach_a (const uint8_t *msg, size_t len,
                        int (*fn) (uint32_t addr, uint32_t ttl, void *data), void *data);
 
+/* "A", "AAAA", "TXT", ... or "TYPE<n>"; buf has room for 12 bytes. */
+const char *coi_dns_qtype_name (uint16_t qtype, char buf[12]);
+
 static inline uint16_t coi_dns_id (const uint8_t *msg)
 {
   return (uint16_t) (msg[0] << 8 | msg[1]);

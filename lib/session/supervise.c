@@ -1,6 +1,7 @@
 #include "session/supervise.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,8 +29,10 @@
 
 bool coi_session_supervisor_guards (const struct coi_config *cfg, const struct coi_session_guards *g)
 {
+  /* Restricted and allowlist sessions resolve names only through the DNS
+     filter the supervisor hosts. */
   return coi_config_bool (cfg, "monitoring.enabled") || g->limits.max_duration_sec > 0
-         || (g->net && g->net->mode == COI_NET_ALLOWLIST);
+         || (g->net && g->net->mode != COI_NET_OPEN);
 }
 
 bool coi_session_needs_supervisor (const struct coi_config *cfg, const struct coi_session_guards *g,
@@ -255,18 +258,37 @@ int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_s
   return r < 0 ? -1 : 0;
 }
 
-/* The allowlist's DNS filter lives in the supervisor's process tree, so it
+/* The network log for the filter's "dns" lines: only when rejects are
+ * logged (the launcher then put its path in the spec) and the config asks
+ * for queries.  Failing to open it costs the lines, not the filter. */
+static int open_query_log (const struct coi_guard_spec *spec, const struct coi_config *cfg)
+{
+  int fd = -1;
+  _cleanup_error_ coi_error_t err = NULL;
+  if (spec->log_path == NULL || !coi_config_bool (cfg, "monitoring.nft.log_dns_queries"))
+    return -1;
+  if (coi_netlog_open_fd (spec->log_path, &fd, &err) < 0)
+    {
+      fprintf (stderr, "coi: DNS query log: %s\n", err->msg);
+      return -1;
+    }
+  return fd;
+}
+
+/* The session's DNS filter lives in the supervisor's process tree, so it
  * runs exactly as long as the session is guarded.  The policy is rebuilt
  * from the same configuration the launcher read (the container's labels
  * name its workspace and profile). */
-int coi_session_dns_filter_start (const char *spec_path, pid_t *pid, coi_error_t *err)
+int coi_session_dns_filter_start (const char *spec_path, pid_t *pid, int *findings_fd, coi_error_t *err)
 {
   _cleanup_guard_spec_ struct coi_guard_spec spec;
   coi_guard_spec_init (&spec);
   *pid = 0;
+  *findings_fd = -1;
   if (coi_guard_spec_load (spec_path, &spec, err) < 0)
     return -1;
-  if (spec.network_mode == NULL || strcmp (spec.network_mode, "allowlist") != 0)
+  if (spec.network_mode == NULL
+      || (strcmp (spec.network_mode, "allowlist") != 0 && strcmp (spec.network_mode, "restricted") != 0))
     return 0;
   _cleanup_incus_client_ struct incus_client *c = NULL;
   _cleanup_json_ json_t *inst = NULL;
@@ -284,11 +306,21 @@ int coi_session_dns_filter_start (const char *spec_path, pid_t *pid, coi_error_t
   _cleanup_net_session_ struct coi_net_session *ns = NULL;
   struct coi_dns_filter_config fc;
   if (coi_config_load (&lo, &cfg, err) < 0
-      || coi_net_policy_from_config (cfg, "allowlist", &policy, err) < 0
+      || coi_net_policy_from_config (cfg, spec.network_mode, &policy, err) < 0
       || coi_net_attach (c, policy, spec.container, &ns, err) < 0)
     return coi_error_prefix (err, "start DNS filter for %s", spec.container);
   coi_dns_filter_config_for (ns, &fc);
+  fc.new_names_per_min = (unsigned) coi_config_int (cfg, "monitoring.nft.dns_query_threshold");
+  _cleanup_close_ int log_fd = open_query_log (&spec, cfg);
+  fc.log_fd = log_fd;
+  /* Findings go to the supervisor's loop; the filter never blocks on it. */
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC | O_NONBLOCK) < 0)
+    return coi_error_errno (err, errno, "start DNS filter for %s: pipe", spec.container);
+  _cleanup_close_ int rd = p[0], wr = p[1];
+  fc.findings_fd = wr;
   if (coi_dns_filter_spawn (&fc, pid, err) < 0)
     return coi_error_prefix (err, "start DNS filter for %s", spec.container);
+  *findings_fd = steal_fd (&rd);
   return 0;
 }
