@@ -167,6 +167,12 @@ static void test_owner_must_be_question (void **state)
   assert_int_equal (g.n, 2);
   assert_int_equal (g.v[0], IP (198, 51, 100, 1));
   assert_int_equal (g.v[1], IP (198, 51, 100, 2));
+  /* Without exactly one question there is no name to follow. */
+  m.b[5] = 2;
+  assert_int_equal (learn (&m, &g), -1);
+  m.b[5] = 0;
+  assert_int_equal (learn (&m, &g), -1);
+  assert_int_equal (g.n, 0);
 }
 
 static void test_cname_chain (void **state)
@@ -320,6 +326,9 @@ static void test_entropy (void **state)
     "k3j9x2m7q8w1z5v4b6n0c3x8",             /* base36, 24 */
     "5d41402abc4b2a76b9719d911017c592aa",   /* hex, 34 */
     "qwxzkjhgtrvbnmlpdfsxcvzwqrtyplkmnb",   /* consonants in a row */
+    "jsrevglbofvizkucaziixnyhqycobkkw",     /* letters only, entropy alone */
+    "tmouxtuftaqcbbghtayokosgqh",           /* 7 consonants in a row, 3.75 bits */
+    "s5af3r09fquo6sbegzgsyebann",           /* 4.06 bits and 19% digits */
   };
   for (size_t i = 0; i < sizeof data / sizeof data[0]; i++)
     {
