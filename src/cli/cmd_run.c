@@ -80,13 +80,15 @@ COI_HANDLER (cmd_run)
     }
   if (coi_session_launch (c, &sc.opts, &s, err) < 0)
     goto out;
-  /* This process ends the run; a supervisor (monitoring, time limit,
-     allowlist DNS) only takes over if it dies. */
+  /* This process ends the run; a supervisor (monitoring, time limit, the
+     DNS filter) only takes over if it dies. */
   if (coi_session_claim (s.container, err) < 0)
     goto end;
   if (coi_session_needs_supervisor (sc.cfg, &sc.guards, false))
     {
-      /* It arms while the command runs when all it does is read the log. */
+      /* It arms while the command runs when all it does is read the log;
+         a restricted or allowlist session's names resolve only once its
+         DNS filter listens, so those wait. */
       pid_t sup;
       bool wait = coi_session_supervisor_guards (sc.cfg, &sc.guards);
       if (coi_session_supervise (&s, sc.cfg, &sc.guards, ctx->global.remote, ctx->global.project,

@@ -1,4 +1,4 @@
-/* Run the allowlist DNS filter by hand, outside a session:
+/* Run the DNS filter (allowlist mode) by hand, outside a session:
  *   coi-dns-filter-driver LISTEN_IP PORT CLIENT_IP UPSTREAM_IP[:PORT] ENTRY...
  * Network log lines ("driver dns name=N qtype=T verdict=V") go to stderr.  Learned addresses
  * go into the nft sets of the session keyed to CLIENT_IP, which must exist
