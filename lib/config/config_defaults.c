@@ -186,8 +186,8 @@ const struct coi_config_key coi_config_keys[] = {
   I ("monitoring.dedupe_window_sec", "30", 1, 86400, 0, LOWER, "Seconds in which a repeated finding is folded"),
   B ("monitoring.nft.enabled", "false", 0, REFUSE, "Network monitoring through nftables"),
   I ("monitoring.nft.rate_limit_per_second", "100", 1, 1000000, 0, LOWER, "Connection rate threshold"),
-  I ("monitoring.nft.dns_query_threshold", "100", 1, 1000000, 0, LOWER, "DNS query threshold"),
-  B ("monitoring.nft.log_dns_queries", "true", 0, ON, "Log DNS queries"),
+  I ("monitoring.nft.dns_query_threshold", "100", 1, 1000000, 0, LOWER, "New DNS names a session may resolve per minute"),
+  B ("monitoring.nft.log_dns_queries", "true", 0, ON, "Log every DNS query to the network log"),
   /* [shell] [timezone] [detection] */
   B ("shell.use_tmux", "true", 0, ALLOW, "Run the tool inside tmux"),
   E ("timezone.mode", "\"host\"", "host|fixed|utc", 0, ALLOW, "Container time zone"),

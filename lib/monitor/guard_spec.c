@@ -134,6 +134,7 @@ void coi_guard_spec_init (struct coi_guard_spec *s)
   s->auto_stop = true;
   s->stop_graceful = true;
   s->stop_timeout_sec = 5;
+  s->log_dns_queries = true;
   coi_monitor_settings_defaults (&s->monitoring);
 }
 
@@ -237,6 +238,16 @@ int coi_guard_spec_from_json (struct coi_guard_spec *s, json_t *j, coi_error_t *
         return coi_error_usage (err, "session spec: network.log_group: expected an integer from 0 to 65535");
       if (group)
         s->log_group = (int) json_integer_value (group);
+      json_t *dq = json_object_get (net, "dns_query_threshold");
+      json_t *lq = json_object_get (net, "log_dns_queries");
+      if (dq && (!json_is_integer (dq) || json_integer_value (dq) < 0 || json_integer_value (dq) > 1000000))
+        return coi_error_usage (err, "session spec: network.dns_query_threshold: expected 0 to 1000000");
+      if (lq && !json_is_boolean (lq))
+        return coi_error_usage (err, "session spec: network.log_dns_queries: expected a boolean");
+      if (dq)
+        s->dns_query_threshold = (int) json_integer_value (dq);
+      if (lq)
+        s->log_dns_queries = json_is_true (lq);
       if (s->log_path && s->log_path[0] != '/')
         return coi_error_usage (err, "session spec: network.log_path: \"%s\" is not an absolute path", s->log_path);
       json_t *allowed = json_object_get (net, "allowed");
@@ -290,12 +301,13 @@ json_t *coi_guard_spec_to_json (const struct coi_guard_spec *s)
   json_t *site = s->has_site ? json_pack ("{s:s, s:s, s:i}", "table", s->site.table, "state_dir",
                                           s->site.state_dir, "log_base", (int) s->site.log_base)
                              : NULL;
-  return json_pack ("{s:i, s:s, s:s?, s:s?, s:b, s:I, s:s?, s:{s:s?, s:O?, s:i, s:s?, s:O?}, s:O?, "
+  return json_pack ("{s:i, s:s, s:s?, s:s?, s:b, s:I, s:s?, s:{s:s?, s:O?, s:i, s:s?, s:O?, s:i, s:b}, s:O?, "
                     "s:{s:I, s:b, s:b, s:i}, s:o, s:o?, s:o?}",
                     "version", 1, "container", s->container, "remote", s->remote, "project", s->project,
                     "ephemeral", s->ephemeral, "started_at", (json_int_t) s->started_at, "audit_log",
                     s->audit_log, "network", "mode", s->network_mode, "allowed", s->allowed, "log_group",
-                    s->log_group, "log_path", s->log_path, "policy", s->policy, "limits",
+                    s->log_group, "log_path", s->log_path, "policy", s->policy, "dns_query_threshold",
+                    s->dns_query_threshold, "log_dns_queries", s->log_dns_queries, "limits",
                     s->limits, "runtime", "max_duration_sec", (json_int_t) s->max_duration_sec,
                     "auto_stop", s->auto_stop, "stop_graceful", s->stop_graceful, "stop_timeout_sec",
                     s->stop_timeout_sec, "monitoring", mon, "owner", owner, "site", site);

@@ -63,6 +63,8 @@ struct coi_guard_spec
   json_t *allowed;  /* the allowlist as configured (names, CIDRs), for the audit log */
   int log_group;    /* nflog group of the session's rejects; 0: not logged */
   char *log_path;   /* network.log, absolute (the launcher resolved ~); NULL: none */
+  int dns_query_threshold; /* new DNS names a minute; 0: the filter's default */
+  bool log_dns_queries;    /* each query to the network log */
   json_t *limits;   /* the applied limits, echoed into the audit log (may be NULL) */
   long max_duration_sec; /* 0: none */
   bool auto_stop;

@@ -245,6 +245,8 @@ static void dispatch (struct sup *s, int fd)
     sup_on_fanotify (s);
   else if (fd == s->nf_fd)
     sup_on_nflog (s);
+  else if (fd == s->dns_fd)
+    sup_on_dns (s);
   else if (fd == s->pidfd)
     {
       /* init exited: stopped, restarting or deleted; Incus knows which. */
@@ -272,7 +274,7 @@ static void sup_release (struct sup *s)
   for (size_t i = 0; i < s->npending; i++)
     coi_threat_clear (&s->pending[i]);
   int *fds[] = { &s->epfd, &s->sigfd, &s->sweep_tfd, &s->fast_tfd, &s->deadline_tfd,
-                 &s->cn_fd, &s->ct_fd, &s->fan_fd, &s->nf_fd };
+                 &s->cn_fd, &s->ct_fd, &s->fan_fd, &s->nf_fd, &s->dns_fd };
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
     close_fd (fds[i]);
   coi_audit_close (&s->audit);
@@ -424,10 +426,11 @@ static void record_start (struct sup *s)
   sup_lifecycle (s, "monitoring", m);
 }
 
-int coi_supervisor_main (const char *spec_path, int ready_fd, int nflog_fd,
+int coi_supervisor_main (const char *spec_path, int ready_fd, int nflog_fd, int dns_fd,
                          const struct coi_supervisor_hooks *hooks, coi_error_t *err)
 {
   _cleanup_close_ int inherited = nflog_fd;
+  _cleanup_close_ int dns_inherited = dns_fd;
   _cleanup_guard_spec_ struct coi_guard_spec spec;
   coi_guard_spec_init (&spec);
   if (coi_guard_spec_load (spec_path, &spec, err) < 0)
@@ -466,7 +469,7 @@ int coi_supervisor_main (const char *spec_path, int ready_fd, int nflog_fd,
     }
   struct sup s = { 0 };
   int *fds[] = { &s.epfd, &s.sigfd, &s.sweep_tfd, &s.fast_tfd, &s.deadline_tfd, &s.cn_fd, &s.ct_fd,
-                 &s.fan_fd, &s.pidfd, &s.diag_fd, &s.nf_fd };
+                 &s.fan_fd, &s.pidfd, &s.diag_fd, &s.nf_fd, &s.dns_fd };
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
     *fds[i] = -1;
   s.audit.fd = -1;
@@ -477,6 +480,7 @@ int coi_supervisor_main (const char *spec_path, int ready_fd, int nflog_fd,
   s.hooks = hooks;
   s.sink = hooks ? hooks->sink : NULL;
   s.nf_fd = steal_fd (&inherited);
+  s.dns_fd = steal_fd (&dns_inherited);
   s.spec_path = strdup (spec_path);
   if (s.spec_path == NULL || setup (&s, err) < 0)
     {
@@ -489,6 +493,8 @@ int coi_supervisor_main (const char *spec_path, int ready_fd, int nflog_fd,
   record_start (&s);
   sup_nflog_open (&s);
   watch (&s, s.nf_fd);
+  sup_dns_open (&s);
+  watch (&s, s.dns_fd);
   if (sup_refresh_status (&s, err) < 0)
     {
       ready (&ready_fd, "ERR %s", (*err)->msg);

@@ -71,8 +71,11 @@ struct coi_supervisor_hooks
 /* The body of `coi __supervise`: lock, arm, loop until the session ends.
  * ready_fd (-1: none) receives "OK <pid>\n", "BUSY <pid>\n" or "ERR <msg>\n"
  * once, for coi_supervisor_spawn.  nflog_fd (-1: none) is taken over (see
- * coi_supervisor_spawn).  Returns the process exit code. */
-int coi_supervisor_main (const char *spec_path, int ready_fd, int nflog_fd,
+ * coi_supervisor_spawn).  dns_fd (-1: none) is taken over: the read end of
+ * the session's DNS filter's findings (netpolicy/dns_filter.h), which
+ * become `dns-tunnel` (high) and `dns-rate` (warning) findings.  Returns
+ * the process exit code. */
+int coi_supervisor_main (const char *spec_path, int ready_fd, int nflog_fd, int dns_fd,
                          const struct coi_supervisor_hooks *hooks, coi_error_t *err);
 
 #endif

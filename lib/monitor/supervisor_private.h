@@ -72,6 +72,7 @@ struct sup
   /* descriptors polled by the loop (-1 when absent) */
   int epfd, sigfd, sweep_tfd, fast_tfd, deadline_tfd;
   int cn_fd, ct_fd, fan_fd, pidfd, diag_fd, nf_fd;
+  int dns_fd; /* the DNS filter's findings (sup_dns.c) */
 
   /* the container */
   bool host_local;  /* the server is this host: /proc and netlink see the container */
@@ -150,6 +151,11 @@ void sup_nflog_open (struct sup *s);
 void sup_on_nflog (struct sup *s);
 void sup_nflog_flush (struct sup *s, bool all);
 void sup_nflog_close (struct sup *s);
+
+/* sup_dns.c: the session's DNS filter's findings (tunnel attempts, the
+ * rate cap) become findings of the session. */
+void sup_dns_open (struct sup *s);
+void sup_on_dns (struct sup *s);
 
 /* sup_report.c: record a finding, act on it, alert.  Takes the threat.
  * A pause waits SUP_PAUSE_GRACE_MS (freezing takes about a second here and

@@ -19,7 +19,9 @@
 #include "netpolicy/backend.h"
 #include "netpolicy/dns_filter_private.h"
 #include "netpolicy/dns_msg.h"
+#include "netpolicy/netlog.h"
 #include "util/cleanup.h"
+#include "util/clock.h"
 #include "util/fs.h"
 
 /* Learned addresses live clamp(TTL, 30 s, refresh interval or a day): a
@@ -39,7 +41,9 @@ void coi_dns_filter_config_for (const struct coi_net_session *s, struct coi_dns_
   cfg->upstream_port = 53;
   cfg->policy = p;
   cfg->max_ttl = coi_dns_filter_max_ttl (p);
+  cfg->container = t->container;
   cfg->log_fd = -1;
+  cfg->findings_fd = -1;
   cfg->site = coi_net_session_site (s);
 }
 
@@ -87,15 +91,19 @@ int coi_dns_filter_open (const struct coi_dns_filter_config *cfg, struct coi_dns
   for (size_t i = 0; i < MAX_PENDING; i++)
     f->pend[i].fd = -1;
   f->tcp_fd = -1;
-  if (cfg->site == NULL)
+  f->fd = -1;
+  snprintf (f->container, sizeof f->container, "%s", cfg->container ? cfg->container : "-");
+  f->cfg.container = f->container;
+  /* Only an allowlist's answers open the firewall; restricted needs no nft. */
+  f->learns = cfg->policy->mode == COI_NET_ALLOWLIST;
+  coi_dns_guard_init (&f->guard, cfg->new_names_per_min, cfg->subdomains, (uint64_t) coi_now_ms ());
+  if (f->learns && cfg->site == NULL)
     {
-      f->fd = -1;
       coi_dns_filter_free (f);
       return coi_error_make (err, EINVAL, "DNS filter: no network site to put learned addresses in");
     }
-  if (coi_net_backend_open (&f->backend, cfg->site, err) < 0)
+  if (f->learns && coi_net_backend_open (&f->backend, cfg->site, err) < 0)
     {
-      f->fd = -1;
       coi_dns_filter_free (f);
       return -1;
     }
@@ -141,35 +149,106 @@ void coi_dns_filter_free (struct coi_dns_filter *f)
   free (f);
 }
 
-static const char *qtype_name (uint16_t t)
+/* The name as it may appear in a log line or a finding: lower-case
+ * letters, digits, '.', '-' and '_' as they are, any other byte as \xHH
+ * (a label may hold any byte, a log line must stay one line); cut with
+ * "..." when out is too small. */
+static void printable (const char *name, char *out, size_t len)
 {
-  switch (t)
+  size_t w = 0;
+  if (name[0] == '\0')
+    name = ".";
+  for (const unsigned char *p = (const unsigned char *) name; *p; p++)
     {
-    case 1:
-      return "A";
-    case 28:
-      return "AAAA";
-    case 5:
-      return "CNAME";
-    case 16:
-      return "TXT";
-    case 65:
-      return "HTTPS";
-    default:
-      return "other";
+      bool plain = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_';
+      size_t need = plain ? 1 : 4;
+      if (w + need + 4 > len)
+        {
+          memcpy (out + w, "...", 4);
+          return;
+        }
+      if (plain)
+        out[w++] = (char) *p;
+      else
+        w += (size_t) snprintf (out + w, len - w, "\\x%02x", *p);
     }
+  out[w] = '\0';
 }
 
-static void log_line (struct coi_dns_filter *f, const char *verdict, const struct coi_dns_question *q)
+/* Lines not written (over the budget, or a run of rate refusals after its
+ * first) become one count, written before the next line or, while nothing
+ * else is logged, at most every SUMMARY_MS. */
+#define SUMMARY_MS 10000
+
+static void log_flush (struct coi_dns_filter *f, uint64_t now)
+{
+  if (f->cfg.log_fd < 0 || f->log_dropped == 0)
+    return;
+  /* Best effort: a full log must not stop name resolution. */
+  (void) coi_netlog_write (f->cfg.log_fd, f->container, "dns suppressed count=%u", f->log_dropped);
+  f->log_dropped = 0;
+  f->log_summary_ms = now;
+}
+
+static void log_query (struct coi_dns_filter *f, const char *verdict, const struct coi_dns_question *q,
+                       const char *why)
 {
   if (f->cfg.log_fd < 0)
     return;
-  char line[320];
-  int n = snprintf (line, sizeof line, "%s %s %s\n", verdict, q->name[0] ? q->name : ".",
-                    qtype_name (q->qtype));
-  /* Best effort: a full log must not stop name resolution. */
-  if (n > 0)
-    (void) coi_write_all (f->cfg.log_fd, line, (size_t) (n < (int) sizeof line ? n : (int) sizeof line - 1));
+  uint64_t now = (uint64_t) coi_now_ms ();
+  if (now - f->log_window_ms >= COI_NETLOG_WINDOW_MS)
+    {
+      log_flush (f, now);
+      f->log_window_ms = now;
+      f->log_lines = 0;
+    }
+  if (f->log_lines >= COI_NETLOG_TOTAL)
+    {
+      f->log_dropped++;
+      return;
+    }
+  f->log_lines++;
+  char name[300], tb[12];
+  printable (q->name, name, sizeof name);
+  (void) coi_netlog_write (f->cfg.log_fd, f->container, "dns name=%s qtype=%s verdict=%s%s%s", name,
+                           coi_dns_qtype_name (q->qtype, tb), verdict, why ? " why=" : "", why ? why : "");
+}
+
+/* A refusal of the guard to the supervisor.  Non-blocking: when nobody
+ * reads, findings are lost, never the answer. */
+static void report (struct coi_dns_filter *f, const struct coi_dns_question *q,
+                    const struct coi_dns_guard_result *r)
+{
+  if (f->cfg.findings_fd <= 0 || !r->report)
+    return;
+  struct coi_dns_finding fd = { 0 };
+  fd.kind = r->verdict == COI_DNS_GUARD_RATE ? COI_DNS_FINDING_RATE : COI_DNS_FINDING_TUNNEL;
+  fd.count = r->count;
+  fd.limit = r->verdict == COI_DNS_GUARD_RATE ? f->guard.per_min : f->guard.subdomains;
+  fd.qtype = q->qtype;
+  snprintf (fd.why, sizeof fd.why, "%s", r->why);
+  printable (q->name, fd.name, sizeof fd.name);
+  printable (r->domain, fd.domain, sizeof fd.domain);
+  ssize_t n;
+  do
+    n = write (f->cfg.findings_fd, &fd, sizeof fd);
+  while (n < 0 && errno == EINTR);
+}
+
+int coi_dns_finding_read (int fd, struct coi_dns_finding *f)
+{
+  ssize_t n;
+  do
+    n = read (fd, f, sizeof *f);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    return 0;
+  if (n != (ssize_t) sizeof *f)
+    return -1; /* EOF, an error, or a writer that is not the filter */
+  f->why[sizeof f->why - 1] = '\0';
+  f->name[sizeof f->name - 1] = '\0';
+  f->domain[sizeof f->domain - 1] = '\0';
+  return 1;
 }
 
 static void reply (struct coi_dns_filter *f, const struct sockaddr_in *to, const uint8_t *msg, size_t len)
@@ -255,17 +334,39 @@ enum coi_dns_verdict coi_dns_filter_decide (struct coi_dns_filter *f, const uint
   *all_ports = false;
   if (coi_dns_parse_query (msg, n, q) < 0)
     return COI_DNS_DROP; /* not a query we understand: silence, like a firewall */
+  /* The guard first: a name that carries data must not leave, whatever the
+   * mode and whether or not the policy would allow it. */
+  struct coi_dns_guard_result g;
+  coi_dns_guard_check (&f->guard, q->name, (uint64_t) coi_now_ms (), &g);
+  if (g.verdict != COI_DNS_GUARD_PASS)
+    {
+      /* A run of rate refusals is one line and a count. */
+      if (g.verdict == COI_DNS_GUARD_RATE && g.count > 1)
+        f->log_dropped += f->cfg.log_fd >= 0;
+      else
+        log_query (f, g.verdict == COI_DNS_GUARD_RATE ? "rate" : "tunnel", q,
+                   g.verdict == COI_DNS_GUARD_RATE ? NULL : g.why);
+      report (f, q, &g);
+      *out_len = coi_dns_make_error (msg, q, COI_DNS_RCODE_REFUSED, out, COI_DNS_MAX_UDP);
+      return *out_len ? COI_DNS_REPLY : COI_DNS_DROP;
+    }
   const struct coi_net_host *h = coi_net_policy_find_host (f->cfg.policy, q->name);
   if (h)
     {
-      log_line (f, "host", q);
+      log_query (f, "host", q, NULL);
       *out_len = coi_dns_make_a (msg, q, h->addr, 300, out, COI_DNS_MAX_UDP);
       return *out_len ? COI_DNS_REPLY : COI_DNS_DROP;
+    }
+  if (!f->learns)
+    {
+      /* Restricted allows the internet: every other name resolves. */
+      log_query (f, "allow", q, NULL);
+      return COI_DNS_FORWARD;
     }
   if (!coi_net_policy_match_name (f->cfg.policy, q->name, ports, all_ports))
     {
       coi_port_list_clear (ports);
-      log_line (f, "deny", q);
+      log_query (f, "deny", q, NULL);
       *out_len = coi_dns_make_error (msg, q, COI_DNS_RCODE_REFUSED, out, COI_DNS_MAX_UDP);
       return *out_len ? COI_DNS_REPLY : COI_DNS_DROP;
     }
@@ -284,7 +385,7 @@ enum coi_dns_verdict coi_dns_filter_decide (struct coi_dns_filter *f, const uint
   if (*all_ports)
     coi_port_list_clear (ports);
   coi_port_list_merge (ports);
-  log_line (f, "allow", q);
+  log_query (f, "allow", q, NULL);
   return COI_DNS_FORWARD;
 }
 
@@ -337,10 +438,9 @@ static int learn_a (uint32_t addr, uint32_t ttl, void *data)
       l->failed = 1;
       if (c->log_fd >= 0)
         {
-          char line[512];
-          int n = snprintf (line, sizeof line, "error %s: %s\n", l->q->name, err->msg);
-          if (n > 0)
-            (void) coi_write_all (c->log_fd, line, strnlen (line, sizeof line));
+          char name[300];
+          printable (l->q->name, name, sizeof name);
+          (void) coi_netlog_write (c->log_fd, l->f->container, "dns name=%s error=%s", name, err->msg);
         }
       return -1;
     }
@@ -351,10 +451,12 @@ int coi_dns_filter_learn (struct coi_dns_filter *f, const uint8_t *answer, size_
                           const struct coi_dns_question *q, const struct coi_port_list *ports,
                           bool all_ports)
 {
+  if (!f->learns)
+    return 0;
   struct learn l = { .f = f, .q = q, .ports = all_ports ? NULL : ports };
   if (coi_dns_foreach_a (answer, n, learn_a, &l) < 0 || l.failed)
     {
-      log_line (f, "fail", q);
+      log_query (f, "fail", q, NULL);
       return -1;
     }
   return 0;
@@ -428,15 +530,25 @@ int coi_dns_filter_run (struct coi_dns_filter *f, int stop_fd, coi_error_t *err)
             pfd[n] = (struct pollfd){ .fd = f->pend[i].fd, .events = POLLIN };
             owner[n++] = &f->pend[i];
           }
+      /* Counted lines are written even when nothing else comes. */
+      if (f->log_dropped > 0 && (timeout < 0 || timeout > SUMMARY_MS))
+        timeout = SUMMARY_MS;
       int r = poll (pfd, n, timeout);
       if (r < 0)
         {
           if (errno == EINTR)
             continue;
+          log_flush (f, (uint64_t) coi_now_ms ());
           return coi_error_errno (err, errno, "DNS filter: poll");
         }
+      uint64_t now = (uint64_t) coi_now_ms ();
+      if (now - f->log_summary_ms >= SUMMARY_MS)
+        log_flush (f, now);
       if (stop_fd >= 0 && pfd[1].revents)
-        return 0;
+        {
+          log_flush (f, now);
+          return 0;
+        }
       if (pfd[2].revents & POLLIN)
         coi_dns_filter_tcp_serve (f);
       for (nfds_t i = 0; i < n; i++)

@@ -9,6 +9,7 @@
 
 #include "netpolicy/backend.h"
 #include "netpolicy/dns_filter.h"
+#include "netpolicy/dns_guard.h"
 #include "netpolicy/dns_msg.h"
 
 /* Enough for a burst of lookups (a browser-like client does ~10 at once). */
@@ -30,10 +31,16 @@ struct pending
 struct coi_dns_filter
 {
   struct coi_dns_filter_config cfg;
-  struct coi_net_backend backend; /* one handle for the filter's life */
+  char container[64];
+  bool learns;                    /* allowlist: answers open the firewall */
+  struct coi_net_backend backend; /* one handle for the filter's life (allowlist) */
   int fd;     /* UDP */
   int tcp_fd; /* TCP: resolvers retry truncated answers there */
   struct pending pend[MAX_PENDING];
+  struct coi_dns_guard guard;
+  /* the query log's budget: COI_NETLOG_TOTAL lines a second, the rest counted */
+  uint64_t log_window_ms, log_summary_ms;
+  unsigned log_lines, log_dropped;
 };
 
 enum coi_dns_verdict
@@ -43,14 +50,15 @@ enum coi_dns_verdict
   COI_DNS_FORWARD, /* allowed: ask upstream, learn the answer for ports */
 };
 
-/* Decide about one query.  out has room for COI_DNS_MAX_UDP bytes; ports
- * must be cleared by the caller in every case. */
+/* Decide about one query (guard first, then the policy).  out has room for
+ * COI_DNS_MAX_UDP bytes; ports must be cleared by the caller in every case. */
 enum coi_dns_verdict coi_dns_filter_decide (struct coi_dns_filter *f, const uint8_t *msg, size_t n,
                                             struct coi_dns_question *q, uint8_t *out,
                                             size_t *out_len, struct coi_port_list *ports,
                                             bool *all_ports);
-/* Add the A records of an upstream answer to the session's sets.  0, or -1
- * when any of them could not be added (then the answer must not be sent). */
+/* Add the A records of an upstream answer to the session's sets (allowlist;
+ * nothing to do otherwise).  0, or -1 when any of them could not be added
+ * or the answer is malformed (then it must not be sent). */
 int coi_dns_filter_learn (struct coi_dns_filter *f, const uint8_t *answer, size_t n,
                           const struct coi_dns_question *q, const struct coi_port_list *ports,
                           bool all_ports);

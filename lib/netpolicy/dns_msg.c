@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #define HDR 12
@@ -96,37 +97,124 @@ int coi_dns_parse_query (const uint8_t *msg, size_t len, struct coi_dns_question
   return 0;
 }
 
+/* One resource record of a message, its owner name decoded. */
+struct rr
+{
+  char owner[256];
+  uint16_t type, cls;
+  uint32_t ttl;
+  size_t rdata, rdlen;
+};
+
+/* The record at *pos; *pos moves past it. */
+static int read_rr (const uint8_t *msg, size_t len, size_t *pos, struct rr *r)
+{
+  if (read_name (msg, len, *pos, r->owner, sizeof r->owner, pos) < 0 || *pos + 10 > len)
+    return -1;
+  r->type = rd16 (msg + *pos);
+  r->cls = rd16 (msg + *pos + 2);
+  r->ttl = rd32 (msg + *pos + 4) & 0x7fffffffu;
+  r->rdlen = rd16 (msg + *pos + 8);
+  r->rdata = *pos + 10;
+  if (r->rdata + r->rdlen > len)
+    return -1;
+  *pos = r->rdata + r->rdlen;
+  return 0;
+}
+
+/* The answer section's offset; the question's name into qname. */
+static int answer_start (const uint8_t *msg, size_t len, char *qname, size_t *pos)
+{
+  if (len < HDR || rd16 (msg + 4) != 1)
+    return -1;
+  if (read_name (msg, len, HDR, qname, 256, pos) < 0 || *pos + 4 > len)
+    return -1;
+  *pos += 4;
+  return 0;
+}
+
+/* The target of the CNAME owned by `owner` in the answer section: 1 with
+ * target filled, 0 when there is none, -1 on a malformed message. */
+static int find_cname (const uint8_t *msg, size_t len, size_t pos, size_t an, const char *owner,
+                       char *target)
+{
+  for (size_t i = 0; i < an; i++)
+    {
+      struct rr r;
+      if (read_rr (msg, len, &pos, &r) < 0)
+        return -1;
+      if (r.type != COI_DNS_TYPE_CNAME || r.cls != 1 || strcmp (r.owner, owner) != 0)
+        continue;
+      size_t end = 0;
+      /* The target is the whole RDATA: a name running past it is forged. */
+      if (read_name (msg, len, r.rdata, target, 256, &end) < 0 || end != r.rdata + r.rdlen)
+        return -1;
+      return 1;
+    }
+  return 0;
+}
+
 int coi_dns_foreach_a (const uint8_t *msg, size_t len,
                        int (*fn) (uint32_t addr, uint32_t ttl, void *data), void *data)
 {
-  if (len < HDR)
+  /* The question's name and the aliases it leads to, in order: only A
+   * records of these names are what the client asked for.  Anything else
+   * in the answer (a hostile upstream may add records for other names) is
+   * never learned. */
+  char chain[COI_DNS_MAX_CHAIN + 1][256];
+  size_t n = 1, start = 0;
+  if (answer_start (msg, len, chain[0], &start) < 0)
     return -1;
-  size_t qd = rd16 (msg + 4), an = rd16 (msg + 6), pos = HDR;
-  for (size_t i = 0; i < qd; i++)
+  size_t an = rd16 (msg + 6);
+  for (;;)
     {
-      if (read_name (msg, len, pos, NULL, 0, &pos) < 0 || pos + 4 > len)
+      char target[256];
+      int r = find_cname (msg, len, start, an, chain[n - 1], target);
+      if (r < 0)
         return -1;
-      pos += 4;
+      if (r == 0)
+        break;
+      for (size_t i = 0; i < n; i++)
+        if (strcmp (chain[i], target) == 0)
+          return -1; /* a loop: no answer at all */
+      if (n == COI_DNS_MAX_CHAIN + 1)
+        return -1;
+      memcpy (chain[n++], target, sizeof target);
     }
+  size_t pos = start;
   for (size_t i = 0; i < an; i++)
     {
-      if (read_name (msg, len, pos, NULL, 0, &pos) < 0 || pos + 10 > len)
+      struct rr r;
+      if (read_rr (msg, len, &pos, &r) < 0)
         return -1;
-      uint16_t type = rd16 (msg + pos), cls = rd16 (msg + pos + 2);
-      uint32_t ttl = rd32 (msg + pos + 4);
-      uint16_t rdlen = rd16 (msg + pos + 8);
-      pos += 10;
-      if (pos + rdlen > len)
-        return -1;
-      if (type == COI_DNS_TYPE_A && cls == 1 && rdlen == 4)
-        {
-          int r = fn (rd32 (msg + pos), ttl & 0x7fffffffu, data);
-          if (r < 0)
-            return r;
-        }
-      pos += rdlen;
+      if (r.type != COI_DNS_TYPE_A || r.cls != 1 || r.rdlen != 4)
+        continue;
+      bool on_chain = false;
+      for (size_t j = 0; j < n && !on_chain; j++)
+        on_chain = strcmp (chain[j], r.owner) == 0;
+      if (!on_chain)
+        continue;
+      int ret = fn (rd32 (msg + r.rdata), r.ttl, data);
+      if (ret < 0)
+        return ret;
     }
   return 0;
+}
+
+const char *coi_dns_qtype_name (uint16_t qtype, char buf[12])
+{
+  static const struct
+  {
+    uint16_t type;
+    const char *name;
+  } names[] = { { 1, "A" },    { 2, "NS" },     { 5, "CNAME" }, { 6, "SOA" }, { 10, "NULL" },
+                { 12, "PTR" }, { 15, "MX" },    { 16, "TXT" },  { 28, "AAAA" }, { 33, "SRV" },
+                { 64, "SVCB" }, { 65, "HTTPS" }, { 255, "ANY" } };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (names[i].type == qtype)
+      return names[i].name;
+  snprintf (buf, 12, "TYPE%u", qtype);
+  return buf;
 }
 
 static size_t reply_header (const uint8_t *query, const struct coi_dns_question *q, uint8_t rcode,

@@ -10,6 +10,9 @@
 
 #define COI_DNS_MAX_UDP 4096
 #define COI_DNS_TYPE_A 1
+#define COI_DNS_TYPE_CNAME 5
+/* CNAME links followed from the question (resolvers give up near here). */
+#define COI_DNS_MAX_CHAIN 12
 #define COI_DNS_RCODE_SERVFAIL 2
 #define COI_DNS_RCODE_REFUSED 5
 
@@ -23,10 +26,17 @@ struct coi_dns_question
 /* A query: QR=0, opcode 0, exactly one question. 0 or -1. */
 int coi_dns_parse_query (const uint8_t *msg, size_t len, struct coi_dns_question *q);
 
-/* Calls fn for every A record of the answer section.  Fails on malformed
- * messages.  fn < 0 stops the walk and is returned. */
+/* Calls fn for every A record (class IN) of the answer section whose owner
+ * is the question's name or on its CNAME chain, followed from the question
+ * in order (names compared without case).  Fails on malformed messages, on
+ * a message without exactly one question, on a CNAME loop and on a chain
+ * longer than COI_DNS_MAX_CHAIN links: such an answer must not be used at
+ * all.  fn < 0 stops the walk and is returned. */
 int coi_dns_foreach_a (const uint8_t *msg, size_t len,
                        int (*fn) (uint32_t addr, uint32_t ttl, void *data), void *data);
+
+/* "A", "AAAA", "TXT", ... or "TYPE<n>"; buf has room for 12 bytes. */
+const char *coi_dns_qtype_name (uint16_t qtype, char buf[12]);
 
 static inline uint16_t coi_dns_id (const uint8_t *msg)
 {

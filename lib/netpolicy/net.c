@@ -56,7 +56,7 @@ static int session_new (const struct coi_net_site *site, const struct coi_net_po
   s->target.dns_port = coi_net_dns_port (addr, &b->subnet);
   s->target.log_group = coi_net_log_group (site->log_base, addr, &b->subnet);
   coi_net_host_name (container, s->host_name);
-  if (s->target.dns_port == 0 && p->mode == COI_NET_ALLOWLIST)
+  if (s->target.dns_port == 0 && p->mode != COI_NET_OPEN)
     {
       free (s);
       return coi_error_make (err, ERANGE, "address too far into the bridge subnet for a DNS port");
@@ -184,7 +184,7 @@ int coi_net_apply_policy (struct coi_net_session *s, const struct coi_net_policy
   _cleanup_net_backend_ struct coi_net_backend b = { 0 };
   if (coi_net_policy_validate (p, err) < 0 || coi_net_backend_open (&b, s->site, err) < 0)
     return -1;
-  if (p->mode == COI_NET_ALLOWLIST && s->target.dns_port == 0)
+  if (p->mode != COI_NET_OPEN && s->target.dns_port == 0)
     return coi_error_make (err, ERANGE, "no DNS filter port for this address");
   _cleanup_net_lock_ int lock = coi_net_lock (s->site, err);
   if (lock < 0)

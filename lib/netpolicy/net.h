@@ -11,8 +11,9 @@
  *                     fresh process.
  *   coi_net_clean_orphans  for `coi clean --orphans`.
  *
- * In allowlist mode a DNS filter must run for the session (dns_filter.h);
- * until it does, name lookups fail (closed), static entries work. */
+ * In restricted and allowlist mode a DNS filter must run for the session
+ * (dns_filter.h): the container's port 53 leads only to it, so until it
+ * runs name lookups fail (closed); addresses and static entries work. */
 #ifndef COI_NETPOLICY_NET_H
 #define COI_NETPOLICY_NET_H
 
@@ -75,7 +76,7 @@ const struct coi_net_policy *coi_net_session_policy (const struct coi_net_sessio
 const struct coi_net_site *coi_net_session_site (const struct coi_net_session *s);
 const char *coi_net_session_host_name (const struct coi_net_session *s);
 
-/* The allowlist DNS filter's port on the gateway: derived from the address,
+/* The session's DNS filter's port on the gateway: derived from the address,
  * which is unique per session, so it needs no allocation of its own. */
 uint16_t coi_net_dns_port (uint32_t addr, const struct coi_ipv4_net *subnet);
 /* The session's nflog group, base + the same host index: unique per bridge

@@ -72,6 +72,15 @@ static int write_line (int fd, const char *container, const char *fmt, ...)
   return r;
 }
 
+int coi_netlog_write (int fd, const char *container, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  int r = vwrite_line (fd, container, fmt, ap);
+  va_end (ap);
+  return r;
+}
+
 int coi_netlog_append (const char *path, const char *container, const char *fmt, ...)
 {
   _cleanup_error_ coi_error_t ignored = NULL;

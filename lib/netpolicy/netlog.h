@@ -8,6 +8,10 @@
  *   <ISO-8601 UTC> <container> blocked reason=private proto=tcp dst=10.77.0.10:80
  *   <ISO-8601 UTC> <container> suppressed count=57 reason=private proto=tcp dst=10.77.0.10:80
  *   <ISO-8601 UTC> <container> suppressed count=900 dst=*
+ *   <ISO-8601 UTC> <container> dns name=api.example.com qtype=A verdict=allow
+ *   <ISO-8601 UTC> <container> dns suppressed count=57
+ *
+ * (the "dns" lines come from the session's DNS filter: dns_filter.h)
  *
  * A flood is bounded: per destination (reason, protocol, address, port)
  * at most COI_NETLOG_PER_DEST lines a window, then one "suppressed" line
@@ -61,6 +65,9 @@ int coi_netlog_open_fd (const char *path, int *fd, coi_error_t *err);
  * write, close): for the launcher's applied/removed lines. */
 int coi_netlog_append (const char *path, const char *container, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
+
+/* One line "<timestamp> <container> <text>" to an open log (one write()). */
+int coi_netlog_write (int fd, const char *container, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 
 /* The supervisor's writer for one session; fd is taken over. */
 void coi_netlog_init (struct coi_netlog *l, int fd, const char *container);

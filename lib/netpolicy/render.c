@@ -230,13 +230,10 @@ char *coi_nft_render_apply (const char *table, const struct coi_net_target *t,
   emit (&o, "add rule " T " %s ct state established,related accept\n", c);
   /* DHCP first: renewals go to the gateway, the first DISCOVER is broadcast. */
   emit (&o, "add rule " T " %s ip daddr { %s, 255.255.255.255 } udp dport 67 accept\n", c, gw);
-  if (p->mode == COI_NET_ALLOWLIST)
-    /* Only the session's own DNS filter: port 53 to anywhere is DNATed to it. */
-    emit (&o, "add rule " T " %s ip daddr %s meta l4proto { tcp, udp } th dport %u accept\n", c,
-          gw, t->dns_port);
-  else
-    emit (&o, "add rule " T " %s ip daddr %s meta l4proto { tcp, udp } th dport 53 accept\n", c,
-          gw);
+  /* Only the session's own DNS filter: port 53 to anywhere is DNATed to it,
+   * so no name leaves unseen (a tunnel through the host's resolver). */
+  emit (&o, "add rule " T " %s ip daddr %s meta l4proto { tcp, udp } th dport %u accept\n", c, gw,
+        t->dns_port);
   /* Everything else aimed at the host itself (any of its addresses) is
    * refused; in the input hook every packet is local, so this ends it. */
   emit (&o, "add rule " T " %s fib daddr type { local, broadcast, multicast }", c);
@@ -249,7 +246,8 @@ char *coi_nft_render_apply (const char *table, const struct coi_net_target *t,
     {
       if (p->n_dns_servers > 0)
         {
-          /* Pinned resolvers are reachable even when allowed_ports leaves 53 out. */
+          /* Pinned resolvers are reachable even when allowed_ports leaves 53
+           * out (port 53 goes to the filter, which forwards to the first). */
           emit (&o, "add rule " T " %s ip daddr { ", c);
           for (size_t i = 0; i < p->n_dns_servers; i++)
             {
@@ -285,9 +283,9 @@ char *coi_nft_render_apply (const char *table, const struct coi_net_target *t,
       emit (&o, "add rule " T " %s meta l4proto { tcp, udp } ip daddr . th dport @dp_%s accept\n", c, k);
       emit (&o, "add rule " T " %s", c);
       emit_reject (&o, t, p, "allowlist");
-      emit (&o, "add rule " T " n_%s meta l4proto { tcp, udp } th dport 53 dnat ip to %s:%u\n", k,
-            gw, t->dns_port);
     }
+  emit (&o, "add rule " T " n_%s meta l4proto { tcp, udp } th dport 53 dnat ip to %s:%u\n", k, gw,
+        t->dns_port);
   emit (&o, "add element " T " sess { %s : jump c_%s }\n", a, k);
   emit (&o, "add element " T " nsess { %s : jump n_%s }\n", a, k);
   return finish (&o);

@@ -28,7 +28,7 @@ struct coi_net_target
   uint32_t addr;             /* the container's IPv4 (ipv4.address of its NIC) */
   uint32_t gateway;          /* the bridge's address: DNS, DHCP */
   struct coi_ipv4_net subnet; /* the bridge's subnet */
-  uint16_t dns_port;         /* allowlist: the DNS filter's port on the gateway */
+  uint16_t dns_port;         /* the session's DNS filter's port on the gateway */
   uint16_t log_group;        /* nflog group of its rejects (coi_net_log_group) */
 };
 

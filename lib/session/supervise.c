@@ -1,6 +1,7 @@
 #include "session/supervise.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,8 +31,10 @@
 
 bool coi_session_supervisor_guards (const struct coi_config *cfg, const struct coi_session_guards *g)
 {
+  /* Restricted and allowlist sessions resolve names only through the DNS
+     filter the supervisor hosts. */
   return coi_config_bool (cfg, "monitoring.enabled") || g->limits.max_duration_sec > 0
-         || (g->net && g->net->mode == COI_NET_ALLOWLIST);
+         || (g->net && g->net->mode != COI_NET_OPEN);
 }
 
 bool coi_session_needs_supervisor (const struct coi_config *cfg, const struct coi_session_guards *g,
@@ -113,6 +116,8 @@ static json_t *client_spec (const struct coi_session *s, const struct coi_config
   spec.auto_stop = g->limits.auto_stop;
   spec.stop_graceful = g->limits.stop_graceful;
   spec.stop_timeout_sec = (int) coi_config_int (cfg, "container.shutdown_timeout");
+  spec.dns_query_threshold = (int) coi_config_int (cfg, "monitoring.nft.dns_query_threshold");
+  spec.log_dns_queries = coi_config_bool (cfg, "monitoring.nft.log_dns_queries");
   _cleanup_json_ json_t *table = monitoring_table (cfg);
   _cleanup_error_ coi_error_t err = NULL;
   if (spec.container == NULL || spec.network_mode == NULL || spec.allowed == NULL || table == NULL
@@ -293,17 +298,46 @@ int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_s
   return r;
 }
 
-/* The allowlist's DNS filter lives in the supervisor's process tree, so it
+/* The network log for the filter's "dns" lines: only when rejects are
+ * logged (the launcher then put its path in the spec) and the spec asks
+ * for queries.  Opened as the session's owner: it is their file.  Failing
+ * to open it costs the lines, not the filter. */
+static int open_query_log (const struct coi_guard_spec *spec)
+{
+  int fd = -1;
+  _cleanup_error_ coi_error_t err = NULL;
+  if (spec->log_path == NULL || !spec->log_dns_queries)
+    return -1;
+  int r;
+  if (spec->owner.set && geteuid () == 0 && spec->owner.uid != 0)
+    {
+      struct coi_user_id u = { spec->owner.uid, spec->owner.gid, NULL };
+      r = coi_open_as (&u, spec->log_path, O_WRONLY | O_APPEND | O_CREAT, 0600, 1, &fd, &err);
+    }
+  else
+    r = coi_netlog_open_fd (spec->log_path, &fd, &err);
+  if (r < 0)
+    {
+      fprintf (stderr, "coi: DNS query log: %s\n", err->msg);
+      return -1;
+    }
+  return fd;
+}
+
+/* The session's DNS filter lives in the supervisor's process tree, so it
  * runs exactly as long as the session is guarded.  Its policy is the one
- * the guard applied, from the spec. */
-int coi_session_dns_filter_start (const char *spec_path, const char *const *env, pid_t *pid, coi_error_t *err)
+ * the guard applied, its limits the launcher's, both from the spec. */
+int coi_session_dns_filter_start (const char *spec_path, const char *const *env, pid_t *pid, int *findings_fd,
+                                  coi_error_t *err)
 {
   _cleanup_guard_spec_ struct coi_guard_spec spec;
   coi_guard_spec_init (&spec);
   *pid = 0;
+  *findings_fd = -1;
   if (coi_guard_spec_load (spec_path, &spec, err) < 0)
     return -1;
-  if (spec.network_mode == NULL || strcmp (spec.network_mode, "allowlist") != 0)
+  if (spec.network_mode == NULL
+      || (strcmp (spec.network_mode, "allowlist") != 0 && strcmp (spec.network_mode, "restricted") != 0))
     return 0;
   if (spec.policy == NULL || !spec.has_site)
     return coi_error_make (err, EINVAL, "start DNS filter for %s: the spec has no policy", spec.container);
@@ -316,7 +350,17 @@ int coi_session_dns_filter_start (const char *spec_path, const char *const *env,
       || coi_net_attach (c, &spec.site, policy, spec.container, &ns, err) < 0)
     return coi_error_prefix (err, "start DNS filter for %s", spec.container);
   coi_dns_filter_config_for (ns, &fc);
+  fc.new_names_per_min = spec.dns_query_threshold > 0 ? (unsigned) spec.dns_query_threshold : 0;
+  _cleanup_close_ int log_fd = open_query_log (&spec);
+  fc.log_fd = log_fd;
+  /* Findings go to the supervisor's loop; the filter never blocks on it. */
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC | O_NONBLOCK) < 0)
+    return coi_error_errno (err, errno, "start DNS filter for %s: pipe", spec.container);
+  _cleanup_close_ int rd = p[0], wr = p[1];
+  fc.findings_fd = wr;
   if (coi_dns_filter_spawn (&fc, pid, err) < 0)
     return coi_error_prefix (err, "start DNS filter for %s", spec.container);
+  *findings_fd = steal_fd (&rd);
   return 0;
 }

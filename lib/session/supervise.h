@@ -1,5 +1,5 @@
 /* Handing a session to its supervisor: the process that keeps guarding it
- * (monitoring, time limit, allowlist DNS, the end of an ephemeral session)
+ * (monitoring, time limit, the DNS filter, the end of an ephemeral session)
  * after `coi` exits or the user detaches. */
 #ifndef COI_SESSION_SUPERVISE_H
 #define COI_SESSION_SUPERVISE_H
@@ -15,12 +15,13 @@
 struct coi_config;
 
 /* Whether a session needs a supervisor at all: shell sessions always (they
- * can be detached); `run` for monitoring, a time limit, allowlist DNS or
- * logged rejects. */
+ * can be detached); `run` for monitoring, a time limit, the DNS filter
+ * (restricted and allowlist) or logged rejects. */
 bool coi_session_needs_supervisor (const struct coi_config *cfg, const struct coi_session_guards *g,
                                    bool interactive_session);
-/* Whether it guards the command (monitoring, time limit, allowlist DNS), so
- * that the command must wait until it is armed; logging alone need not. */
+/* Whether it guards the command (monitoring, time limit, the DNS filter of
+ * restricted and allowlist sessions), so that the command must wait until
+ * it is armed; logging alone need not. */
 bool coi_session_supervisor_guards (const struct coi_config *cfg, const struct coi_session_guards *g);
 
 /* Have the guard start (or re-arm) the session's supervisor; wait: return
@@ -39,8 +40,12 @@ int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_s
 int coi_session_claim (const char *container, coi_error_t *err);
 void coi_session_unclaim (const char *container);
 
-/* In the supervisor: start the allowlist DNS filter for the spec's session
- * (*pid 0 when the mode needs none).  It dies with the supervisor. */
-int coi_session_dns_filter_start (const char *spec_path, const char *const *env, pid_t *pid, coi_error_t *err);
+/* In the supervisor: start the DNS filter for the spec's session
+ * (restricted or allowlist; *pid 0 when the mode needs none), with the
+ * rate cap and query log the spec carries.  It dies with the supervisor.
+ * *findings_fd (-1: none) is the read end of its findings (struct
+ * coi_dns_finding), for coi_supervisor_main. */
+int coi_session_dns_filter_start (const char *spec_path, const char *const *env, pid_t *pid, int *findings_fd,
+                                  coi_error_t *err);
 
 #endif

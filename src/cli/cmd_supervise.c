@@ -59,11 +59,12 @@ COI_HANDLER (cmd_supervise)
     return coi_error_usage (err, "usage: coi __supervise [--spec PATH] [CONTAINER]");
   if (spec == NULL && coi_run_path (pos[0], COI_RUN_SPEC, &spec, err) < 0)
     return -1;
-  /* Without the filter allowlist names fail closed; another supervisor of
-     this container may hold its port, so this is not fatal. */
+  /* Without the filter names fail closed; another supervisor of this
+     container may hold its port, so this is not fatal. */
   pid_t dns = 0;
+  int dns_fd = -1;
   coi_error_t dns_err = NULL;
-  if (coi_session_dns_filter_start (spec, ctx->env, &dns, &dns_err) < 0)
+  if (coi_session_dns_filter_start (spec, ctx->env, &dns, &dns_fd, &dns_err) < 0)
     coi_error_report (&dns_err, stderr);
   /* The session's own end: save the agent's state, then remove an
      ephemeral container and its host state (unless an attached launcher
@@ -74,7 +75,7 @@ COI_HANDLER (cmd_supervise)
                                               .sink = &sink,
                                               .env = ctx->env,
                                               .restarted = o.restarted };
-  r = coi_supervisor_main (spec, o.ready_fd, o.nflog_fd, &hooks, err);
+  r = coi_supervisor_main (spec, o.ready_fd, o.nflog_fd, dns_fd, &hooks, err);
   if (dns > 0)
     {
       kill (dns, SIGTERM);

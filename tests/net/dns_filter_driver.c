@@ -1,6 +1,6 @@
-/* Run the allowlist DNS filter by hand, outside a session:
+/* Run the DNS filter (allowlist mode) by hand, outside a session:
  *   coi-dns-filter-driver LISTEN_IP PORT CLIENT_IP UPSTREAM_IP[:PORT] ENTRY...
- * Lines "allow|deny|host|fail NAME TYPE" go to stderr.  Learned addresses
+ * Network log lines ("driver dns name=N qtype=T verdict=V") go to stderr.  Learned addresses
  * go into the nft sets of the session keyed to CLIENT_IP, which must exist
  * (apply an allowlist policy for it first).  Stops on SIGTERM or SIGINT. */
 #include <signal.h>
@@ -19,7 +19,8 @@ int main (int argc, char **argv)
   _cleanup_net_policy_ struct coi_net_policy *p = coi_net_policy_new (COI_NET_ALLOWLIST);
   struct coi_net_site site;
   coi_net_site_default (&site);
-  struct coi_dns_filter_config cfg = { .policy = p, .log_fd = 2, .upstream_port = 53, .site = &site };
+  struct coi_dns_filter_config cfg = { .policy = p, .container = "driver", .log_fd = 2, .findings_fd = -1,
+                                       .upstream_port = 53, .site = &site };
   if (argc < 5 || !coi_ipv4_parse (argv[1], &cfg.listen_addr) || !coi_ipv4_parse (argv[3], &cfg.client_addr))
     {
       fprintf (stderr, "usage: %s LISTEN_IP PORT CLIENT_IP UPSTREAM_IP[:PORT] ENTRY...\n", argv[0]);

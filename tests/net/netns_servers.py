@@ -4,7 +4,10 @@
   TCP  on every --addr and --tcp port: greets with "hello from ADDR:PORT"
   UDP  on every --addr, --udp port: answers "echo from ADDR"
   DNS  on --dns ADDR:53 (UDP and TCP) for the test zone, logging every query name
-       to --dns-log; rot.allowed.test answers the address in --rot-file.
+       to --dns-log; rot.allowed.test answers the address in --rot-file;
+       chain.allowed.test answers through a CNAME chain (mixed case) and adds
+       an A record under an unrelated owner name (what a hostile upstream
+       would append); *.attacker.test and *.exfil.test answer 198.51.100.66.
 Stops on SIGTERM.  Writes --ready once every socket is bound."""
 import argparse, os, signal, socket, struct, sys, threading
 
@@ -46,13 +49,32 @@ def qname(msg):
         l = msg[pos]; labels.append(msg[pos + 1:pos + 1 + l].decode("ascii", "replace")); pos += 1 + l
     return ".".join(labels).lower(), pos + 1
 
+def encode(name):
+    return b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0"
+
+def rr(owner, rtype, ttl, rdata):
+    return owner + struct.pack("!HHIH", rtype, 1, ttl, len(rdata)) + rdata
+
+# The chain's end has 198.51.100.40; the extra record under another owner
+# name points at 198.51.100.41, which must never be learned.
+def chain_answer(msg, end, qtype):
+    hdr = msg[:2] + struct.pack("!HHHHH", 0x8180, 1, 3 if qtype == 1 else 0, 0, 0)
+    body = msg[12:end + 4]
+    if qtype == 1:
+        body += rr(b"\xc0\x0c", 5, 60, encode("Edge.Chain-CDN.test"))
+        body += rr(encode("EDGE.chain-cdn.TEST"), 1, 60, socket.inet_aton("198.51.100.40"))
+        body += rr(encode("unrelated.test"), 1, 60, socket.inet_aton("198.51.100.41"))
+    return hdr + body
+
 def dns_answer(msg, log_path, rot_path):
     name, end = qname(msg)
     qtype = struct.unpack("!H", msg[end:end + 2])[0]
     with open(log_path, "a") as f:
         f.write(name + "\n")
+    if name == "chain.allowed.test":
+        return chain_answer(msg, end, qtype)
     ip, ttl = ZONE.get(name), 60
-    if name.endswith(".attacker.test"):
+    if name.endswith(".attacker.test") or name.endswith(".exfil.test"):
         ip = "198.51.100.66"
     if name == "rot.allowed.test":
         with open(rot_path) as f:

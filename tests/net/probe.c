@@ -3,6 +3,9 @@
  * word (ok, refused, unreach, timeout, rcode=N, error) and details, and
  * always exits 0 when it could run, so the test reads the verdict.
  *   coi-probe tcp IP PORT | udp IP PORT | icmp IP | dns SERVER NAME | dnstcp SERVER NAME
+ *   coi-probe dnsburst SERVER SUFFIX COUNT   (COUNT A queries for distinct
+ *     random-looking names LABEL.SUFFIX, one after the other: "ok=N
+ *     refused=N other=N first_refused=I first=NAME", I counting from 1)
  *   coi-probe icmp6 IFACE   (echo to ff02::1; "ok SRC" for a reply from another host) */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -260,6 +263,84 @@ static int do_dns (const char *server, const char *name, bool tcp)
   return 0;
 }
 
+/* A query for name (dotted) with this id into q; its length, 0 if it does not fit. */
+static size_t make_query (const char *name, uint16_t id, uint8_t *q, size_t cap)
+{
+  uint8_t *p = q;
+  uint8_t hdr[12] = { (uint8_t) (id >> 8), (uint8_t) id, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
+  memcpy (p, hdr, 12);
+  p += 12;
+  for (const char *s = name; *s;)
+    {
+      size_t l = strcspn (s, ".");
+      if (l == 0 || l > 63 || (size_t) (p - q) + l + 6 > cap)
+        return 0;
+      *p++ = (uint8_t) l;
+      memcpy (p, s, l);
+      p += l;
+      s += l;
+      if (*s == '.')
+        s++;
+    }
+  *p++ = 0;
+  *p++ = 0;
+  *p++ = 1; /* A */
+  *p++ = 0;
+  *p++ = 1; /* IN */
+  return (size_t) (p - q);
+}
+
+static int do_dnsburst (const char *server, const char *suffix, int count)
+{
+  struct sockaddr_in sa = addr_of (server, 53);
+  int fd = socket (AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0 || connect (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+    return verdict_errno (errno);
+  int ok = 0, refused = 0, other = 0, first_refused = 0;
+  char first[128] = "";
+  uint32_t x = (uint32_t) getpid () * 2654435761u ^ (uint32_t) time (NULL);
+  for (int i = 0; i < count; i++)
+    {
+      /* 12 letters and digits: random-looking, each name new, short enough
+       * that only their number can give them away. */
+      char label[13], name[256];
+      for (int j = 0; j < 12; j++)
+        {
+          x = x * 1103515245u + 12345u;
+          label[j] = "abcdefghijklmnopqrstuvwxyz0123456789"[(x >> 16) % 36];
+        }
+      label[12] = '\0';
+      snprintf (name, sizeof name, "%s.%s", label, suffix);
+      if (i == 0)
+        snprintf (first, sizeof first, "%s", name);
+      uint8_t q[512], r[1500];
+      uint16_t id = (uint16_t) (i + 1);
+      size_t qlen = make_query (name, id, q, sizeof q);
+      if (qlen == 0 || send (fd, q, qlen, 0) < 0)
+        {
+          other++;
+          continue;
+        }
+      ssize_t n = -1;
+      /* Skip stray late replies to earlier queries. */
+      while (wait_in (fd, TIMEOUT_MS) > 0 && (n = recv (fd, r, sizeof r, 0)) >= 12
+             && (r[0] != q[0] || r[1] != q[1]))
+        n = -1;
+      if (n < 12)
+        other++;
+      else if ((r[3] & 0x0f) == 5)
+        {
+          refused++;
+          if (first_refused == 0)
+            first_refused = i + 1;
+        }
+      else
+        ok++;
+    }
+  printf ("ok=%d refused=%d other=%d first_refused=%d first=%s\n", ok, refused, other, first_refused, first);
+  return 0;
+}
+
 static bool own_address (const struct in6_addr *a)
 {
   struct ifaddrs *ifa = NULL, *i;
@@ -322,6 +403,8 @@ int main (int argc, char **argv)
     return do_dns (argv[2], argv[3], false);
   if (argc == 4 && strcmp (argv[1], "dnstcp") == 0)
     return do_dns (argv[2], argv[3], true);
+  if (argc == 5 && strcmp (argv[1], "dnsburst") == 0)
+    return do_dnsburst (argv[2], argv[3], atoi (argv[4]));
   fprintf (stderr, "usage: coi-probe tcp IP PORT | udp IP PORT | icmp IP | dns SERVER NAME\n");
   return 2;
 }

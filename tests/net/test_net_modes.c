@@ -2,7 +2,9 @@
  * allowlist blocks is first shown to succeed in open mode, on the same
  * container, so no check passes because the target was unreachable anyway.
  * Also: DNS exfiltration, wildcards, per-entry ports, DNS rebinding into the
- * LAN, address rotation, and dns_servers / allowed_ports / local access. */
+ * LAN, address rotation, CNAME chains with foreign records, the session's
+ * DNS filter in restricted mode, and dns_servers / allowed_ports / local
+ * access. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -115,8 +117,12 @@ static void test_open (void **state)
   expect ("tcp", "198.51.100.22", "80", "ok");
   expect ("tcp", "198.51.100.13", "443", "ok");
   expect ("tcp", "198.51.100.30", "443", "ok");
+  /* The CNAME chain's address and the one a hostile answer appends. */
+  expect ("tcp", "198.51.100.40", "80", "ok");
+  expect ("tcp", "198.51.100.41", "80", "ok");
   /* No DNS server on .10: reaching it gives "refused" (port unreachable). */
   expect ("udp", "198.51.100.10", "53", "refused");
+  expect ("tcp", "198.51.100.10", "853", "refused");
   char incus_name[96];
   snprintf (incus_name, sizeof incus_name, "%s.incus", ct.name);
   expect ("dns", NT_BRIDGE_GW, incus_name, "ok");
@@ -127,16 +133,52 @@ static void test_open (void **state)
   assert_true (nt_dns_saw ("tcp.attacker.test"));
 }
 
+/* The session's DNS filter, as its supervisor starts it; upstream 0: the
+ * policy's (dns_servers[0], else the bridge's dnsmasq). */
+static pid_t filter_start (uint32_t upstream)
+{
+  _cleanup_error_ coi_error_t err = NULL;
+  struct coi_dns_filter_config cfg;
+  coi_dns_filter_config_for (ct.s, &cfg);
+  if (upstream)
+    cfg.upstream_addr = upstream;
+  pid_t filter = -1;
+  if (coi_dns_filter_spawn (&cfg, &filter, &err) < 0)
+    fail_msg ("filter: %s", err->msg);
+  return filter;
+}
+
+static void filter_stop (pid_t filter)
+{
+  kill (filter, SIGTERM);
+  waitpid (filter, NULL, 0);
+}
+
 static void test_restricted (void **state)
 {
   (void) state;
   _cleanup_net_policy_ struct coi_net_policy *p = policy (COI_NET_RESTRICTED);
   apply (p);
+  /* Names go through the session's filter, here to the test's resolver:
+   * the default upstream (the bridge's dnsmasq) would send test names off
+   * this machine. */
+  uint32_t test_dns;
+  assert_true (coi_ipv4_parse (NT_DNS, &test_dns));
+  pid_t filter = filter_start (test_dns);
   expect_all (local_targets, N (local_targets), "blocked");
   expect_all (public_targets, N (public_targets), "ok");
+  /* Port 53 of any address lands in the filter (no server on .10). */
+  expect ("dns", "198.51.100.10", "blocked.test", "ok");
+  filter_stop (filter);
+  /* The default upstream is the bridge's dnsmasq, which knows the bridge's names. */
+  filter = filter_start (0);
   char incus_name[96];
   snprintf (incus_name, sizeof incus_name, "%s.incus", ct.name);
   expect ("dns", NT_BRIDGE_GW, incus_name, "ok");
+  filter_stop (filter);
+  /* Without the filter names fail closed, addresses still work. */
+  expect ("dns", NT_DNS, "blocked.test", "closed");
+  expect ("tcp", "198.51.100.13", "80", "ok");
 }
 
 static void test_restricted_options (void **state)
@@ -147,11 +189,15 @@ static void test_restricted_options (void **state)
   assert_int_equal (coi_net_policy_add_dns_server (p, NT_DNS, &err), 0);
   assert_int_equal (coi_net_policy_add_allowed_port (p, 443, 443, &err), 0);
   apply (p);
+  pid_t filter = filter_start (0);
   expect ("dns", NT_DNS, "blocked.test", "ok");
-  expect ("udp", "198.51.100.10", "53", "blocked"); /* pinned resolvers only */
+  /* Any resolver: still the filter, which asks the pinned one. */
+  expect ("dns", "198.51.100.10", "blocked.test", "ok");
+  expect ("tcp", "198.51.100.10", "853", "blocked"); /* pinned resolvers only */
   expect ("tcp", "198.51.100.13", "443", "ok");
   expect ("tcp", "198.51.100.13", "80", "blocked"); /* allowed_ports */
   expect ("icmp", "198.51.100.13", NULL, "ok");
+  filter_stop (filter);
 
   _cleanup_net_policy_ struct coi_net_policy *local = policy (COI_NET_RESTRICTED);
   local->allow_local_network_access = true;
@@ -168,7 +214,8 @@ static void test_allowlist (void **state)
   _cleanup_error_ coi_error_t err = NULL;
   _cleanup_net_policy_ struct coi_net_policy *p = policy (COI_NET_ALLOWLIST);
   const char *entries[] = { "api.allowed.test", "port.allowed.test:443", "*.wild.test",
-                            "rot.allowed.test", "lan.allowed.test", "198.51.100.20" };
+                            "rot.allowed.test", "lan.allowed.test", "198.51.100.20",
+                            "chain.allowed.test" };
   for (size_t i = 0; i < N (entries); i++)
     assert_int_equal (coi_net_policy_add_entry (p, entries[i], &err), 0);
   assert_int_equal (coi_net_policy_add_dns_server (p, NT_DNS, &err), 0);
@@ -176,12 +223,7 @@ static void test_allowlist (void **state)
   const uint16_t fixed_ports[] = { 80 };
   assert_int_equal (coi_net_policy_add_host (p, "198.51.100.30", fixed, fixed_ports, 1, &err), 0);
   apply (p);
-
-  struct coi_dns_filter_config cfg;
-  coi_dns_filter_config_for (ct.s, &cfg);
-  pid_t filter = -1;
-  if (coi_dns_filter_spawn (&cfg, &filter, &err) < 0)
-    fail_msg ("filter: %s", err->msg);
+  pid_t filter = filter_start (0);
 
   expect_all (local_targets, N (local_targets), "blocked");
   expect ("tcp", "198.51.100.20", "80", "ok"); /* static entry */
@@ -228,6 +270,16 @@ static void test_allowlist (void **state)
   expect ("tcp", "198.51.100.30", "80", "ok");
   expect ("tcp", "198.51.100.30", "443", "blocked");
 
+  /* Only the CNAME chain of the question is learned: the answer also
+   * carries an A record under an unrelated owner name (as a hostile
+   * upstream could append), and the client even sees it, but the firewall
+   * does not open it. */
+  expect ("tcp", "198.51.100.40", "80", "blocked");
+  expect ("tcp", "198.51.100.41", "80", "blocked");
+  expect ("dns", NT_BRIDGE_GW, "chain.allowed.test", "ok 198.51.100.40 198.51.100.41");
+  expect ("tcp", "198.51.100.40", "80", "ok");
+  expect ("tcp", "198.51.100.41", "80", "blocked");
+
   /* An allowed name pointing into the LAN does not open the LAN. */
   expect ("dns", NT_BRIDGE_GW, "lan.allowed.test", "ok 10.77.0.10");
   expect ("tcp", "10.77.0.10", "80", "blocked");
@@ -253,8 +305,7 @@ static void test_allowlist (void **state)
   apply (p);
   expect ("tcp", "198.51.100.20", "80", "ok");
 
-  kill (filter, SIGTERM);
-  waitpid (filter, NULL, 0);
+  filter_stop (filter);
   /* Without the filter, names fail closed. */
   expect ("dns", NT_BRIDGE_GW, "api.allowed.test", "closed");
 }

@@ -139,7 +139,10 @@ static void test_render (void **state)
   assert_non_null (rt);
   /* The teardown of the address comes first: nothing is inherited. */
   assert_true (strstr (rt, "delete chain inet coi c_10_201_77_5") < strstr (rt, "comment \"coi:coi-x\""));
-  assert_non_null (strstr (rt, "ip daddr 10.201.77.1 meta l4proto { tcp, udp } th dport 53 accept"));
+  /* DNS goes through the session's filter, in restricted mode too. */
+  assert_non_null (strstr (rt, "ip daddr 10.201.77.1 meta l4proto { tcp, udp } th dport 20005 accept"));
+  assert_non_null (strstr (rt, "add rule inet coi n_10_201_77_5 meta l4proto { tcp, udp } th dport 53 dnat ip to 10.201.77.1:20005"));
+  assert_null (strstr (rt, "th dport 53 accept"));
   assert_non_null (strstr (rt, "100.64.0.0/10"));
   assert_non_null (strstr (rt, "ip daddr 169.254.0.0/16 reject"));
   assert_non_null (strstr (rt, "fib daddr type { local, broadcast, multicast } reject"));
