@@ -34,6 +34,7 @@
 #include "monitor/guard_spec.h"
 #include "monitor/supervisor.h"
 #include "netpolicy/net.h"
+#include "netpolicy/policy_json.h"
 #include "nettest.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -78,30 +79,22 @@ static int wait_line (const char *path, const char *a, const char *b, int ms)
   return count (path, a, b);
 }
 
-static void write_config (int threshold, bool log_queries)
-{
-  char dir[128], path[160], text[512];
-  snprintf (dir, sizeof dir, "%s/.coi", home);
-  snprintf (path, sizeof path, "%s/config.toml", dir);
-  int n = snprintf (text, sizeof text,
-                    "[network]\ndns_servers = [\"" NT_DNS "\"]\n\n"
-                    "[monitoring.nft]\ndns_query_threshold = %d\nlog_dns_queries = %s\n",
-                    threshold, log_queries ? "true" : "false");
-  _cleanup_error_ coi_error_t err = NULL;
-  mkdir (dir, 0700);
-  if (coi_write_file_atomic (path, text, (size_t) n, 0600, &err) < 0)
-    fail_msg ("config: %s", err->msg);
-}
-
-static pid_t supervise (const char *mode, unsigned group)
+/* A supervisor as the guard would start it: the policy applied, the
+ * suite's network site, the launcher's DNS settings. */
+static pid_t supervise (const struct coi_net_policy *p, unsigned group, int threshold, bool log_queries)
 {
   struct coi_guard_spec s;
   coi_guard_spec_init (&s);
   s.container = strdup (CTR);
-  s.network_mode = strdup (mode);
+  s.network_mode = strdup (coi_net_mode_name (p->mode));
   s.log_group = (int) group;
   s.log_path = strdup (log_path);
   s.started_at = time (NULL);
+  s.policy = coi_net_policy_to_json (p);
+  s.has_site = true;
+  s.site = *nt_site ();
+  s.dns_query_threshold = threshold;
+  s.log_dns_queries = log_queries;
   _cleanup_error_ coi_error_t err = NULL;
   pid_t pid = 0;
   if (coi_guard_spec_save (spec_path, &s, &err) < 0 || coi_supervisor_spawn (coi_bin, spec_path, -1, &pid, &err) < 0)
@@ -196,9 +189,8 @@ static void test_dns_guard (void **state)
   /* Restricted, guarded by a supervisor with the default thresholds. */
   if (coi_net_apply_policy (ct.s, p, &err) < 0)
     fail_msg ("restricted: %s", err->msg);
-  write_config (100, true);
   nt_dns_log_clear ();
-  pid_t sup = supervise ("restricted", group);
+  pid_t sup = supervise (p, group, 100, true);
 
   /* The data-like label: refused, never forwarded, a high finding. */
   expect (&ct, "dns", NT_DNS, DATA_NAME, "rcode=5");
@@ -234,11 +226,11 @@ static void test_dns_guard (void **state)
   /* Without the filter names fail closed: port 53 still leads to it. */
   expect (&ct, "dns", NT_DNS, "api.allowed.test", "refused");
 
-  /* The thresholds are configuration: 20 new names a minute, no query log. */
-  write_config (20, false);
+  /* The thresholds are the launcher's (from [monitoring.nft]): 20 new
+     names a minute, no query log. */
   int dns_lines = count (log_path, " dns ", NULL);
   int rate_findings = count (audit_path, "\"rule\":\"dns-rate\"", NULL);
-  sup = supervise ("restricted", group);
+  sup = supervise (p, group, 20, false);
   b = burst (&ct, "test", 40); /* LABEL.test: 40 different domains */
   assert_int_equal (b.ok, 20);
   assert_int_equal (b.first_refused, 21);
