@@ -116,42 +116,50 @@ int incus_instance_delete (struct incus_client *c, const char *name, coi_error_t
   return 0;
 }
 
+/* A start still in flight (its launcher was killed) can turn an instance
+ * read as Stopped into a running one before the delete: Incus then refuses
+ * with "Instance is running", and the stop and delete are tried again. */
+#define FORCE_DELETE_TRIES 3
+
 int incus_instance_force_delete (struct incus_client *c, const char *name, coi_error_t *err)
 {
-  _cleanup_free_ char *status = NULL;
-  if (incus_instance_status (c, name, &status, err) < 0)
+  for (int attempt = 1;; attempt++)
     {
-      if ((*err)->status == 404)
+      _cleanup_free_ char *status = NULL;
+      if (incus_instance_status (c, name, &status, err) < 0)
         {
-          coi_error_release (err);
-          return 0;
+          if ((*err)->status == 404)
+            {
+              coi_error_release (err);
+              return 0;
+            }
+          return -1;
         }
-      return -1;
-    }
-  if (strcmp (status, "Stopped") != 0)
-    {
-      if (strcmp (status, "Frozen") == 0
-          && incus_instance_set_state (c, name, "unfreeze", -1, false, err) < 0)
-        return -1;
-      if (incus_instance_set_state (c, name, "stop", -1, true, err) < 0)
+      if (strcmp (status, "Stopped") != 0)
         {
-          /* It may have stopped (and an ephemeral one vanished) meanwhile. */
-          _cleanup_error_ coi_error_t probe = NULL;
-          if ((*err)->status != 404 && incus_instance_exists (c, name, &probe) != 0)
+          if (strcmp (status, "Frozen") == 0
+              && incus_instance_set_state (c, name, "unfreeze", -1, false, err) < 0)
             return -1;
-          coi_error_release (err);
+          if (incus_instance_set_state (c, name, "stop", -1, true, err) < 0)
+            {
+              /* It may have stopped (and an ephemeral one vanished) meanwhile. */
+              _cleanup_error_ coi_error_t probe = NULL;
+              if ((*err)->status != 404 && incus_instance_exists (c, name, &probe) != 0)
+                return -1;
+              coi_error_release (err);
+            }
         }
-    }
-  if (incus_instance_delete (c, name, err) < 0)
-    {
+      if (incus_instance_delete (c, name, err) == 0)
+        return 0;
       if ((*err)->status == 404)
         {
           coi_error_release (err);
           return 0;
         }
-      return -1;
+      if (attempt == FORCE_DELETE_TRIES || strstr ((*err)->msg, "Instance is running") == NULL)
+        return -1;
+      coi_error_release (err);
     }
-  return 0;
 }
 
 int incus_instance_list (struct incus_client *c, int recursion, const char *filter, json_t **list,
