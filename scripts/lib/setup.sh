@@ -33,8 +33,6 @@ RUNTIME_PKGS=(
   # client certificates for the HTTPS remote test
   tmux openssl
 )
-# Only the test command needs these.
-TEST_PKGS=(shellcheck)
 
 setup_packages() {
   step "packages"
@@ -62,6 +60,11 @@ setup_packages() {
   apt_install -t "${SUITE}-backports" incus-base
   apt_install "${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}"
   ok "installed $missing"
+}
+
+# What only the test command needs: shellcheck, for the meson test of that name.
+setup_test_packages() {
+  apt_install shellcheck
 }
 
 # raw.idmap "both UID 1000" (workspaces of a host user other than 1000)

