@@ -10,10 +10,11 @@ RUNS=${2:-5}
 IMAGE=${COI_TEST_IMAGE:-coi}
 SOCK=${INCUS_DIR:-/var/lib/incus}/unix.socket
 export COI_CONTAINER_PREFIX=coib-
-WS=$(mktemp -d /tmp/coi-bench-ws.XXXXXX)
-export HOME=$(mktemp -d /tmp/coi-bench-home.XXXXXX)
+WS=$(mktemp -d /tmp/coi-bench-ws.XXXXXX) || exit 1
+HOME=$(mktemp -d /tmp/coi-bench-home.XXXXXX) || exit 1
+export HOME
 trap 'for c in $(incus list -c n --format csv "^coib-"); do incus delete -f "$c" >/dev/null 2>&1; done; rm -rf "$WS" "$HOME"' EXIT
-cd "$WS"
+cd "$WS" || exit 1
 
 ms () { echo $(( $(date +%s%N) / 1000000 )); }
 median () { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
@@ -26,14 +27,14 @@ bare_run ()
 {
   local n=coib-bare-$1
   q POST /1.0/instances "{\"name\":\"$n\",\"source\":{\"type\":\"image\",\"alias\":\"$IMAGE\"},\"config\":{\"raw.idmap\":\"uid $(id -u) 1000\\ngid $(id -g) 1000\"},\"devices\":{\"workspace\":{\"type\":\"disk\",\"source\":\"$WS\",\"path\":\"/workspace\"},\"eth0\":{\"type\":\"nic\",\"network\":\"$BRIDGE\",\"name\":\"eth0\",\"security.ipv4_filtering\":\"true\",\"security.mac_filtering\":\"true\",\"security.port_isolation\":\"true\"}}}" | wait_op
-  q PUT /1.0/instances/$n/state '{"action":"start"}' | wait_op
-  [ "${2:-}" = ready ] && q POST /1.0/instances/$n/exec '{"command":["sh","-c","until ip -4 -o addr show dev eth0 2>/dev/null | grep -q \" inet \"; do sleep 0.02; done"],"wait-for-websocket":false,"interactive":false}' | wait_op
-  q POST /1.0/instances/$n/exec '{"command":["true"],"wait-for-websocket":false,"interactive":false,"user":1000,"group":1000,"cwd":"/workspace"}' | wait_op
-  q PUT /1.0/instances/$n/state '{"action":"stop","force":true}' | wait_op
-  q DELETE /1.0/instances/$n | wait_op
+  q PUT "/1.0/instances/$n/state" '{"action":"start"}' | wait_op
+  [ "${2:-}" = ready ] && q POST "/1.0/instances/$n/exec" '{"command":["sh","-c","until ip -4 -o addr show dev eth0 2>/dev/null | grep -q \" inet \"; do sleep 0.02; done"],"wait-for-websocket":false,"interactive":false}' | wait_op
+  q POST "/1.0/instances/$n/exec" '{"command":["true"],"wait-for-websocket":false,"interactive":false,"user":1000,"group":1000,"cwd":"/workspace"}' | wait_op
+  q PUT "/1.0/instances/$n/state" '{"action":"stop","force":true}' | wait_op
+  q DELETE "/1.0/instances/$n" | wait_op
 }
 
-cli_run () { incus launch "$IMAGE" coib-cli-$1 >/dev/null && incus exec coib-cli-$1 -- true && incus delete -f coib-cli-$1 >/dev/null; }
+cli_run () { incus launch "$IMAGE" "coib-cli-$1" >/dev/null && incus exec "coib-cli-$1" -- true && incus delete -f "coib-cli-$1" >/dev/null; }
 
 declare -a A B C D
 for i in $(seq 1 "$RUNS"); do
@@ -67,7 +68,7 @@ declare -a P
 for i in $(seq 1 "$RUNS"); do
   t=$(ms)
   name=$(COI_USE_DUMMY=1 "$COI" shell --background 2>&1 | sed -n 's/^Container: //p')
-  for j in $(seq 1 400); do
+  for _ in $(seq 1 400); do
     incus exec "$name" --user 1000 --group 1000 --env HOME=/home/code -- tmux capture-pane -p -t "coi-$name" 2>/dev/null | grep -q 'You:' && break
     sleep 0.02
   done

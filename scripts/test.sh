@@ -21,7 +21,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 require_root "$@"
 mkdir -p "$LOGDIR"
 setup_packages
-apt_install "${TEST_PKGS[@]}"
+setup_test_packages
 build_coi build all
 build_coi build-asan all -Db_sanitize=address,undefined -Db_lundef=false
 

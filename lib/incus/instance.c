@@ -116,51 +116,49 @@ int incus_instance_delete (struct incus_client *c, const char *name, coi_error_t
   return 0;
 }
 
-/* Stop it unless it is stopped: 1 stopped (or gone), -1 on error. */
-static int stop_now (struct incus_client *c, const char *name, coi_error_t *err)
-{
-  _cleanup_free_ char *status = NULL;
-  if (incus_instance_status (c, name, &status, err) < 0)
-    return -1;
-  if (strcmp (status, "Stopped") == 0)
-    return 1;
-  if (strcmp (status, "Frozen") == 0 && incus_instance_set_state (c, name, "unfreeze", -1, false, err) < 0)
-    return -1;
-  if (incus_instance_set_state (c, name, "stop", -1, true, err) < 0)
-    {
-      /* It may have stopped (and an ephemeral one vanished) meanwhile. */
-      _cleanup_error_ coi_error_t probe = NULL;
-      if ((*err)->status != 404 && incus_instance_exists (c, name, &probe) != 0)
-        return -1;
-      coi_error_release (err);
-    }
-  return 1;
-}
+/* A start still in flight (its launcher was killed) can turn an instance
+ * read as Stopped into a running one before the delete: Incus then refuses
+ * with "Instance is running", and the stop and delete are tried again. */
+#define FORCE_DELETE_TRIES 3
 
 int incus_instance_force_delete (struct incus_client *c, const char *name, coi_error_t *err)
 {
-  /* A start still in flight (its launcher killed after asking) can bring a
-   * stopped instance up between the stop and the delete: stop it again. */
-  for (int round = 0;; round++)
+  for (int attempt = 1;; attempt++)
     {
-      if (stop_now (c, name, err) < 0 || incus_instance_delete (c, name, err) < 0)
+      _cleanup_free_ char *status = NULL;
+      if (incus_instance_status (c, name, &status, err) < 0)
         {
           if ((*err)->status == 404)
             {
               coi_error_release (err);
               return 0;
             }
-          _cleanup_free_ char *status = NULL;
-          _cleanup_error_ coi_error_t probe = NULL;
-          if (round < 3 && incus_instance_status (c, name, &status, &probe) == 0
-              && strcmp (status, "Stopped") != 0)
-            {
-              coi_error_release (err);
-              continue;
-            }
           return -1;
         }
-      return 0;
+      if (strcmp (status, "Stopped") != 0)
+        {
+          if (strcmp (status, "Frozen") == 0
+              && incus_instance_set_state (c, name, "unfreeze", -1, false, err) < 0)
+            return -1;
+          if (incus_instance_set_state (c, name, "stop", -1, true, err) < 0)
+            {
+              /* It may have stopped (and an ephemeral one vanished) meanwhile. */
+              _cleanup_error_ coi_error_t probe = NULL;
+              if ((*err)->status != 404 && incus_instance_exists (c, name, &probe) != 0)
+                return -1;
+              coi_error_release (err);
+            }
+        }
+      if (incus_instance_delete (c, name, err) == 0)
+        return 0;
+      if ((*err)->status == 404)
+        {
+          coi_error_release (err);
+          return 0;
+        }
+      if (attempt == FORCE_DELETE_TRIES || strstr ((*err)->msg, "Instance is running") == NULL)
+        return -1;
+      coi_error_release (err);
     }
 }
 

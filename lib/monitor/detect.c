@@ -254,22 +254,64 @@ struct coi_verdict coi_judge_cmdline (const char *comm, const char *cmd, bool st
   return COI_NO_VERDICT;
 }
 
+/* Connected or connecting: a listener on stdio is inetd-style service setup. */
+static bool sock_connected (const struct coi_sock *s)
+{
+  return s->protocol == IPPROTO_TCP ? (s->state != 10 && s->state != 7) : s->state == 1;
+}
+
+static const struct coi_sock *stdio_sock (const struct coi_proc *p, const struct coi_socktab *t, int i)
+{
+  if (p->stdio[i].kind != COI_FD_SOCKET || p->stdio[i].inet == 0)
+    return NULL;
+  const struct coi_sock *s = coi_socktab_find (t, p->stdio[i].ino);
+  return s && sock_connected (s) ? s : NULL;
+}
+
+bool coi_stdio_connected (const struct coi_proc *p, const struct coi_socktab *t)
+{
+  for (int i = 0; i < 3; i++)
+    if (stdio_sock (p, t, i))
+      return true;
+  return false;
+}
+
+bool coi_sock_accepted (const struct coi_socktab *t, const struct coi_sock *k)
+{
+  if (k->protocol != IPPROTO_TCP || k->state == 10)
+    return false;
+  for (size_t i = 0; i < t->n; i++)
+    if (t->v[i].state == 10 && t->v[i].protocol == IPPROTO_TCP && t->v[i].sport == k->sport)
+      return true;
+  return false;
+}
+
+/* Neither a shell by name nor by identity: only the shape of a reverse
+ * shell counts, stdin and an output on one connection out to the world. */
+static struct coi_verdict judge_other (const struct coi_proc *p, const struct coi_socktab *t,
+                                       const struct coi_sock **sock, int *fd)
+{
+  const struct coi_sock *in = stdio_sock (p, t, 0);
+  if (in == NULL || !coi_sock_is_remote (in) || coi_sock_accepted (t, in))
+    return COI_NO_VERDICT;
+  if (stdio_sock (p, t, 1) != in && stdio_sock (p, t, 2) != in)
+    return COI_NO_VERDICT;
+  *sock = in;
+  *fd = 0;
+  return verdict (COI_LEVEL_HIGH, "network-stdio",
+                  "a program of unknown identity reads and writes a network connection on its standard input and output");
+}
+
 struct coi_verdict coi_judge_stdio (const struct coi_proc *p, const struct coi_socktab *t,
                                     const struct coi_sock **sock, int *fd)
 {
   if (!coi_proc_is_shell (p))
-    return COI_NO_VERDICT;
+    return judge_other (p, t, sock, fd);
   struct coi_verdict best = COI_NO_VERDICT;
   for (int i = 0; i < 3; i++)
     {
-      if (p->stdio[i].kind != COI_FD_SOCKET)
-        continue;
-      const struct coi_sock *s = coi_socktab_find (t, p->stdio[i].ino);
+      const struct coi_sock *s = stdio_sock (p, t, i);
       if (s == NULL)
-        continue;
-      /* Connected or connecting: a listener on stdio is inetd-style service setup. */
-      bool connected = s->protocol == IPPROTO_TCP ? (s->state != 10 && s->state != 7) : s->state == 1;
-      if (!connected)
         continue;
       int level = coi_sock_is_remote (s) ? COI_LEVEL_CRITICAL : COI_LEVEL_HIGH;
       if (level > best.level)

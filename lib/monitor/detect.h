@@ -68,12 +68,26 @@ struct coi_verdict coi_judge_blocked (const struct coi_netview *v, const char *r
  * CRITICAL for a network client; "env-scan" is a WARNING. */
 struct coi_verdict coi_judge_cmdline (const char *comm, const char *cmdline, bool stdin_is_pipe);
 
-/* Rule A: a shell or interpreter with an inet socket on fd 0, 1 or 2 that is
- * connected (or connecting) to a peer: CRITICAL for a remote peer, HIGH for
- * loopback.  *sock and *fd name the socket.  Sockets not in t are not inet
- * sockets (unix ones: journald, pipes to a supervisor), so they pass. */
+/* Rule A, by what a process does with fds 0-2 and what it is.  A socket
+ * there that is connected (or connecting) to a peer:
+ * - in a shell or interpreter (coi_proc_is_shell: by name, or the same
+ *   program as one of the container's, p->same_as): "reverse-shell",
+ *   CRITICAL for a remote peer, HIGH for loopback;
+ * - in any other program, only when its stdin and its stdout or stderr are
+ *   one connection it opened to a remote peer (the dup2 of a reverse shell):
+ *   "network-stdio", HIGH.  A server's accepted connection (inetd style), a
+ *   loopback peer or stdin alone (`tar x </dev/tcp/...`) pass.
+ * *sock and *fd name the socket.  Sockets not in t are not inet sockets
+ * (unix ones: journald, pipes to a supervisor), so they pass. */
 struct coi_verdict coi_judge_stdio (const struct coi_proc *p, const struct coi_socktab *t,
                                     const struct coi_sock **sock, int *fd);
+
+/* Whether fds 0-2 of p hold a socket of t that is connected or connecting:
+ * the cheap test before asking what p is. */
+bool coi_stdio_connected (const struct coi_proc *p, const struct coi_socktab *t);
+
+/* A TCP connection on the local port of a listener: accepted, not opened. */
+bool coi_sock_accepted (const struct coi_socktab *t, const struct coi_sock *k);
 
 /* One poll interval's worth of counters. */
 struct coi_rates

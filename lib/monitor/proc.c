@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -43,6 +44,7 @@ static void classify (pid_t pid, int fd, const char *target, struct coi_fd_ref *
   out->kind = COI_FD_OTHER;
   out->ino = 0;
   out->pts = -1;
+  out->inet = -1;
   if (strncmp (target, "socket:[", 8) == 0)
     {
       out->kind = COI_FD_SOCKET;
@@ -74,11 +76,23 @@ int coi_proc_fd (pid_t pid, int fd, struct coi_fd_ref *out)
   ssize_t n = readlink (path, target, sizeof target - 1);
   if (n < 0)
     {
-      *out = (struct coi_fd_ref) { COI_FD_NONE, 0, -1 };
+      *out = (struct coi_fd_ref) { COI_FD_NONE, 0, -1, -1 };
       return -1;
     }
   target[n] = '\0';
   classify (pid, fd, target, out);
+  if (out->kind == COI_FD_SOCKET)
+    {
+      /* The socket's protocol name ("TCP", "UDPv6", "UNIX-STREAM"): a unix
+       * socket is never in the inet table, and need not be looked for. */
+      char proto[32];
+      ssize_t len = getxattr (path, "system.sockprotoname", proto, sizeof proto - 1);
+      if (len > 0)
+        {
+          proto[len] = '\0';
+          out->inet = strncmp (proto, "TCP", 3) == 0 || strncmp (proto, "UDP", 3) == 0;
+        }
+    }
   return 0;
 }
 
@@ -223,9 +237,14 @@ static const char *const relays[] = {
   "pwncat", "busybox", NULL,
 };
 
+bool coi_name_is_shell (const char *name)
+{
+  return name_in (name, shells);
+}
+
 bool coi_proc_is_shell (const struct coi_proc *p)
 {
-  return name_in (p->comm, shells) || (p->exe[0] && name_in (p->exe, shells));
+  return name_in (p->comm, shells) || (p->exe[0] && name_in (p->exe, shells)) || p->same_as[0];
 }
 
 bool coi_proc_is_relay (const struct coi_proc *p)

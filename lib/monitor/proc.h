@@ -23,6 +23,7 @@ struct coi_fd_ref
   enum coi_fd_kind kind;
   unsigned long ino; /* socket or pipe inode; FIFO inode for named pipes */
   int pts;           /* pty index for PTS/PTMX, else -1 */
+  int inet;          /* sockets of fds 0-2: 1 TCP/UDP, 0 another family (unix: journald), -1 unknown */
 };
 
 struct coi_proc
@@ -34,6 +35,9 @@ struct coi_proc
   char comm[16];
   char exe[64];            /* basename of /proc/PID/exe, "" when unreadable */
   struct coi_fd_ref stdio[3];
+  /* Set by whoever compared the exe with the container's shells (exeid.h):
+   * the shell or interpreter it is the same program as, "" when none. */
+  char same_as[64];
 };
 
 /* Read stat (ppid, comm, start) and, when `with_stdio`, fds 0-2 and exe.
@@ -51,8 +55,11 @@ unsigned long coi_proc_ns (pid_t pid, const char *ns);
 int coi_proc_each_fd (pid_t pid, int (*fn) (int fd, const struct coi_fd_ref *ref, void *data),
                       void *data);
 
-/* Shells and script interpreters: what a reverse shell runs. */
+/* Shells and script interpreters, what a reverse shell runs: by name (comm
+ * or exe) or by identity (same_as). */
 bool coi_proc_is_shell (const struct coi_proc *p);
+/* By name alone: "bash", "python3.11", "perl5.36.0", ... */
+bool coi_name_is_shell (const char *name);
 /* Network relays that can hand a socket to a shell (socat, nc, ...). */
 bool coi_proc_is_relay (const struct coi_proc *p);
 

@@ -3,6 +3,7 @@
  * reads, writes, sends and forks, plus a resource sample when those change. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,39 @@ static json_t *sock_evidence (const struct coi_sock *k)
                     "remote", remote, "state", coi_sock_state_name (k));
 }
 
+size_t sup_read_shells (struct sup *s)
+{
+  sup_now (&s->shells_at);
+  char root[64];
+  snprintf (root, sizeof root, "/proc/%d/root", (int) s->init_pid);
+  _cleanup_close_ int rootfd = s->init_pid > 0 ? open (root, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  _cleanup_error_ coi_error_t err = NULL;
+  if (rootfd >= 0 && coi_exe_catalog_scan (&s->shells, rootfd, &err) < 0)
+    fprintf (stderr, "coi: %s\n", err->msg);
+  return s->shells.n;
+}
+
+/* What p is when its name does not say: the same program as one of the
+ * container's shells or interpreters (a copy, a link, a rename)?  A program
+ * not among them has the container read again now and then: an interpreter
+ * installed during the session counts too. */
+static void identify (struct sup *s, struct coi_proc *p)
+{
+  struct coi_exe_id id;
+  if (coi_proc_is_shell (p) || coi_exe_id_pid (p->pid, &id) < 0)
+    return;
+  const struct coi_exe_ref *r = coi_exe_catalog_find (&s->shells, &id);
+  struct timespec now;
+  sup_now (&now);
+  if (r == NULL && (s->shells_at.tv_sec == 0 || sup_elapsed (&s->shells_at, &now) >= SUP_SHELLS_AGAIN_S))
+    {
+      sup_read_shells (s);
+      r = coi_exe_catalog_find (&s->shells, &id);
+    }
+  if (r)
+    snprintf (p->same_as, sizeof p->same_as, "%s", r->path);
+}
+
 static void report_stdio (struct sup *s, const struct coi_proc *p, struct coi_verdict v, const struct coi_sock *k,
                           int fd, const char *via)
 {
@@ -50,13 +84,16 @@ static void report_stdio (struct sup *s, const struct coi_proc *p, struct coi_ve
     cmd[0] = '\0';
   char remote[64];
   coi_sock_format (&k->dst, k->dport, remote, sizeof remote);
-  json_t *ev = json_pack ("{s:o, s:o, s:i, s:s?}", "process", sup_process_evidence (p, cmd), "connection",
-                          sock_evidence (k), "fd", fd, "via", via);
+  json_t *ev = json_pack ("{s:o, s:o, s:i, s:s?, s:s?}", "process", sup_process_evidence (p, cmd), "connection",
+                          sock_evidence (k), "fd", fd, "via", via, "same_program_as",
+                          p->same_as[0] ? p->same_as : NULL);
   char detail[160];
   snprintf (detail, sizeof detail, "pid:%d remote:%s", (int) p->pid, remote);
   struct coi_threat t;
+  bool shell = strcmp (v.rule, "reverse-shell") == 0;
   if (coi_threat_set (&t, (enum coi_level) v.level, "process", v.rule, ev, detail,
-                      "Reverse shell: %s (pid %d) talks to %s on fd %d", p->comm, (int) p->pid, remote, fd)
+                      "%s: %s (pid %d%s%s) talks to %s on fd %d", shell ? "Reverse shell" : "Network on stdio",
+                      p->comm, (int) p->pid, p->same_as[0] ? ", same program as " : "", p->same_as, remote, fd)
       < 0)
     return;
   t.description = strdup (v.reason);
@@ -65,25 +102,37 @@ static void report_stdio (struct sup *s, const struct coi_proc *p, struct coi_ve
   sup_report (s, &t);
 }
 
-/* Rule A on p, refreshing the socket table once if p's socket is not in it. */
-static bool check_stdio (struct sup *s, const struct coi_proc *p, const char *via)
+/* An inet socket on p's stdio that the table does not hold (made since the
+ * last dump).  A socket of unknown kind (no sockprotoname) counts only for a
+ * shell by name, as a dump costs: journald's streams are unix sockets. */
+static bool stdio_missing (const struct coi_proc *p, const struct coi_socktab *t)
 {
-  bool has_socket = false;
   for (int i = 0; i < 3; i++)
-    has_socket |= p->stdio[i].kind == COI_FD_SOCKET;
-  if (!has_socket || !coi_proc_is_shell (p))
-    return false;
+    if (p->stdio[i].kind == COI_FD_SOCKET && (p->stdio[i].inet == 1 || (p->stdio[i].inet < 0 && coi_proc_is_shell (p)))
+        && coi_socktab_find (t, p->stdio[i].ino) == NULL)
+      return true;
+  return false;
+}
+
+/* Rule A on p: a connected socket on its stdio first (cheap), then what it is. */
+static bool check_stdio (struct sup *s, const struct coi_proc *p0, const char *via)
+{
+  if (!coi_stdio_connected (p0, &s->socks))
+    {
+      if (!stdio_missing (p0, &s->socks))
+        return false;
+      refresh_socks (s, true);
+      if (!coi_stdio_connected (p0, &s->socks))
+        return false;
+    }
+  struct coi_proc p = *p0;
+  identify (s, &p);
   const struct coi_sock *k = NULL;
   int fd = -1;
-  struct coi_verdict v = coi_judge_stdio (p, &s->socks, &k, &fd);
-  if (v.level < 0)
-    {
-      refresh_socks (s, true);
-      v = coi_judge_stdio (p, &s->socks, &k, &fd);
-    }
+  struct coi_verdict v = coi_judge_stdio (&p, &s->socks, &k, &fd);
   if (v.level < 0)
     return false;
-  report_stdio (s, p, v, k, fd, via);
+  report_stdio (s, &p, v, k, fd, via);
   return true;
 }
 
@@ -139,12 +188,15 @@ static bool check_relay (struct sup *s, const struct coi_proc *relay_proc, const
     return false;
   for (size_t i = 0; i < n; i++)
     {
-      const struct coi_proc *p = &procs[i];
-      if (p->pid == relay_proc->pid || !coi_proc_is_shell (p) || !fed_by (&r, p))
+      if (procs[i].pid == relay_proc->pid || !fed_by (&r, &procs[i]))
+        continue;
+      struct coi_proc p = procs[i];
+      identify (s, &p);
+      if (!coi_proc_is_shell (&p))
         continue;
       char via[64];
       snprintf (via, sizeof via, "relay %s (pid %d)", relay_proc->comm, (int) relay_proc->pid);
-      report_stdio (s, p, (struct coi_verdict) { COI_LEVEL_CRITICAL, "reverse-shell",
+      report_stdio (s, &p, (struct coi_verdict) { COI_LEVEL_CRITICAL, "reverse-shell",
                                                  "a shell's stdio is relayed to a network connection" },
                     r.remote, 0, via);
       return true;
@@ -289,17 +341,6 @@ void sup_check_suspects (struct sup *s, bool final_only)
   sup_fast_timer (s, false);
 }
 
-/* A TCP connection on the local port of a listener was accepted, not opened. */
-static bool is_accepted (const struct coi_socktab *t, const struct coi_sock *k)
-{
-  if (k->protocol != IPPROTO_TCP || k->state == 10)
-    return false;
-  for (size_t i = 0; i < t->n; i++)
-    if (t->v[i].state == 10 && t->v[i].protocol == IPPROTO_TCP && t->v[i].sport == k->sport)
-      return true;
-  return false;
-}
-
 static void check_connections (struct sup *s)
 {
   /* conntrack reports new routed connections as they start; the dump then
@@ -310,7 +351,7 @@ static void check_connections (struct sup *s)
   for (size_t i = 0; i < s->socks.n && !s->done; i++)
     {
       const struct coi_sock *k = &s->socks.v[i];
-      if (is_accepted (&s->socks, k))
+      if (coi_sock_accepted (&s->socks, k))
         continue; /* someone connected to a server of the container: not its doing */
       struct coi_verdict v = coi_judge_sock (&s->net, k);
       if (v.level < 0)

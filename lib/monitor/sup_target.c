@@ -115,6 +115,10 @@ int sup_arm (struct sup *s)
       if (s->fan_fd >= 0 && coi_fanwatch_arm (s->fan_fd, s->init_pid, &marks) == 0 && marks > 0)
         json_array_append_new (monitors, json_string ("fanotify"));
       s->net.gateway = default_gateway (s->init_pid);
+      /* Before the agent runs anything: a shell it copies and then deletes
+       * stays known. */
+      if (sup_read_shells (s) > 0)
+        json_array_append_new (monitors, json_string ("exe_identity"));
       coi_pidset_reset (&s->known);
       coi_pidset_reset (&s->prev);
       if (s->cg_ok && coi_cgroup_pids (&s->cg, &s->pids, &s->npids, &s->pids_cap) == 0)

@@ -282,6 +282,7 @@ static void sup_release (struct sup *s)
   coi_pidset_free (&s->known);
   coi_pidset_free (&s->prev);
   coi_socktab_free (&s->socks);
+  coi_exe_catalog_free (&s->shells);
   free (s->pids);
   if (s->last_sample)
     json_decref (s->last_sample);

@@ -12,6 +12,7 @@
 #include "monitor/audit.h"
 #include "monitor/cgroup.h"
 #include "monitor/detect.h"
+#include "monitor/exeid.h"
 #include "monitor/guard_spec.h"
 #include "monitor/pidset.h"
 #include "monitor/responder.h"
@@ -30,6 +31,7 @@
 #define SUP_PAUSE_GRACE_MS 250  /* a critical finding often follows a high one: kill rather than pause */
 #define SUP_MAX_PENDING 8
 #define SUP_ACTION_WAIT_S 30     /* longest wait for a freeze/stop operation */
+#define SUP_SHELLS_AGAIN_S 10    /* a program not among the known shells: read the container's again after this */
 
 /* A process whose command line looked like a reverse shell, waiting for its
  * structure (a socket on a shell's stdio) to confirm it. */
@@ -96,6 +98,8 @@ struct sup
   long spawned_total;        /* processes created inside the container */
   struct coi_socktab socks;
   unsigned long socks_sweep; /* sweep number of the last dump */
+  struct coi_exe_catalog shells; /* the container's shells and interpreters, by identity */
+  struct timespec shells_at;     /* when they were last read (tv_sec 0: never) */
   pid_t *pids;
   size_t npids, pids_cap;
   long processes;
@@ -136,6 +140,8 @@ void sup_end (struct sup *s, enum coi_end_reason why);
 
 /* sup_sweep.c */
 bool sup_in_container (struct sup *s, pid_t pid);
+/* Read (add to) the container's shells and interpreters; how many it has. */
+size_t sup_read_shells (struct sup *s);
 void sup_sweep (struct sup *s);
 void sup_check_suspects (struct sup *s, bool final_only);
 void sup_check_process (struct sup *s, pid_t pid, bool at_exec);

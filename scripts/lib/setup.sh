@@ -33,8 +33,6 @@ RUNTIME_PKGS=(
   # client certificates for the HTTPS remote test
   tmux openssl
 )
-# Only the test command needs these.
-TEST_PKGS=(shellcheck)
 
 setup_packages() {
   step "packages"
@@ -62,6 +60,11 @@ setup_packages() {
   apt_install -t "${SUITE}-backports" incus-base
   apt_install "${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}"
   ok "installed $missing"
+}
+
+# What only the test command needs: shellcheck, for the meson test of that name.
+setup_test_packages() {
+  apt_install shellcheck
 }
 
 # raw.idmap "both UID 1000" (workspaces of a host user other than 1000)
@@ -272,11 +275,11 @@ stop_guard() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
-# start_guard [BINARY]: (re)start the guard service from a root-owned copy
-# of BINARY (default: build/src/cli/coi).  It runs as root, so it never runs
+# start_guard BINARY: (re)start the guard service from a root-owned copy
+# of BINARY.  It runs as root, so it never runs
 # from a directory a user could write to.
 start_guard() {
-  local src=${1:-$ROOT/build/src/cli/coi} bin
+  local src=$1 bin
   bin=$(guard_bin)
   stop_guard
   install -D -m 0755 -o root -g root "$src" "$bin.new" && mv -f "$bin.new" "$bin"
@@ -312,7 +315,7 @@ setup_guard() {
     ok "running (pid $(cat "$(guard_pidfile)"))"
     return
   fi
-  start_guard
+  start_guard "$ROOT/build/src/cli/coi"
   ok "started (pid $(cat "$(guard_pidfile)"), log $(guard_log))"
 }
 

@@ -19,7 +19,7 @@ _ts_scrub() {
     umount -l "$m" 2>/dev/null || true
   done < <(awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r)
   while read -r loop; do
-    [ -n "$loop" ] && losetup -d "$loop" 2>/dev/null || true
+    if [ -n "$loop" ]; then losetup -d "$loop" 2>/dev/null || true; fi
   done < <(losetup -nO NAME,BACK-FILE 2>/dev/null | awk -v d="$dir/" 'index($2, d) == 1 { print $1 }')
   if [ -n "$bridge" ] && ip link show "$bridge" >/dev/null 2>&1; then
     ip link del "$bridge" 2>/dev/null || true

@@ -10,6 +10,7 @@ set -u
 COI=$(realpath "$1")
 HERE=$(dirname "$(realpath "$0")")
 DRIVE=$HERE/pty_drive.py
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$HERE/../lib/tap.sh"
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
 
@@ -17,12 +18,12 @@ IMAGE=${COI_TEST_IMAGE:-coi}
 export COI_CONTAINER_PREFIX=coi-test-al-
 export COI_USE_DUMMY=1
 REAL_HOME=$HOME
-TMPD=$(mktemp -d /tmp/coi-test-al.XXXXXX)
+TMPD=$(mktemp -d /tmp/coi-test-al.XXXXXX) || bail "cannot make a temporary directory"
 export HOME=$TMPD/home COI_RUN_DIR=$TMPD/run
 WS=$TMPD/ws
-mkdir -p "$HOME/.config/coi" "$WS"
-printf '[monitoring]\nenabled = true\n' > "$HOME/.config/coi/config.toml"
-cd "$WS" || exit 1
+mkdir -p "$HOME/.config/coi" "$WS" || bail "cannot make $HOME and $WS"
+printf '[monitoring]\nenabled = true\n' > "$HOME/.config/coi/config.toml" || bail "cannot write the configuration"
+cd "$WS" || bail "cannot enter $WS"
 # This workspace's containers only: other runs may share the prefix.
 STEM="${COI_CONTAINER_PREFIX}$(printf %s "$WS" | sha256sum | cut -c1-8)-"
 DRIVERS=""
@@ -31,6 +32,8 @@ cleanup ()
 {
   for p in $DRIVERS; do kill "$p" 2>/dev/null; done
   for c in $(inc list -c n --format csv "^$STEM" 2>/dev/null); do inc delete -f "$c" >/dev/null 2>&1; done
+  # Supervisors still exiting would make their run directory again.
+  for _ in $(seq 1 50); do pgrep -f "__supervis[e] --spec $COI_RUN_DIR/" >/dev/null || break; sleep 0.1; done
   rm -rf "$TMPD"
 }
 trap cleanup EXIT
@@ -49,14 +52,13 @@ drive ()
 }
 # keys NAME TEXT: type into the driven terminal (read-write open: never
 # blocks, even when the driver is gone).
-keys () { printf "$2" 1<> "$TMPD/$1.in"; }
+keys () { printf '%b' "$2" 1<> "$TMPD/$1.in"; }
 # Printable text of a pty log (escape sequences and CRs out).
 screen_text () { sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[()][A-Z0-9]//g' -e 's/\x1b[=>78]//g' -e 's/\r//g' "$1"; }
 # wait_for FILE TEXT SECONDS
 wait_for ()
 {
-  local i
-  for i in $(seq 1 $(( $3 * 10 ))); do
+  for _ in $(seq 1 $(( $3 * 10 ))); do
     grep -qaF -- "$2" "$1" 2>/dev/null && return 0
     sleep 0.1
   done
@@ -106,14 +108,15 @@ is "attach: the session still runs" "$(inc list "^$c\$" -c s --format csv)" RUNN
 
 # A second alert while nobody is attached is not replayed at the next attach.
 env_scan "$c"
-for i in $(seq 1 50); do [ "$(wc -l < "$COI_RUN_DIR/$c.alerts")" -ge 2 ] && break; sleep 0.1; done
+for _ in $(seq 1 50); do [ "$(wc -l < "$COI_RUN_DIR/$c.alerts")" -ge 2 ] && break; sleep 0.1; done
 is "detached: the supervisor wrote a second alert" "$(wc -l < "$COI_RUN_DIR/$c.alerts")" 2
 drive again "$COI" attach "$c"
-wait_for "$TMPD/again.out" "Session:" 30
+# Not vacuous: the second attach did show the session.
+check "attach again: the session's screen arrives" wait_for "$TMPD/again.out" "Session:" 30
 sleep 1
 unlike "attach again: alerts from before the attach are not replayed" "$(cat -v "$TMPD/again.out")" "[coi]"
 keys again '\002d'
-wait_for "$TMPD/again.rc" "" 20
+check "attach again: detaching ends it" wait_for "$TMPD/again.rc" "" 20
 "$COI" kill --force "$c" >/dev/null 2>&1
 
 # --- coi shell, attached --------------------------------------------------------
@@ -122,7 +125,7 @@ check "shell: the agent's screen arrives" wait_for "$TMPD/shell.out" "Session:" 
 c=$(screen_text "$TMPD/shell.out" | sed -n 's/^Container: //p' | head -1)
 like "shell: named in this workspace" "$c" "$STEM"
 [ -n "$c" ] || { echo "Bail out! no session container"; exit 1; }
-for i in $(seq 1 50); do [ "$(guarded "$c")" = true ] && break; sleep 0.1; done
+for _ in $(seq 1 50); do [ "$(guarded "$c")" = true ] && break; sleep 0.1; done
 env_scan "$c"
 check "shell: an alert line arrives on the terminal" wait_for "$TMPD/shell.out" "[coi] [WARNING]" 20
 like "shell: the alert is one raw-mode line naming the container" "$(alert_line "$TMPD/shell.out" "in $c: alerted")" "[coi] [WARNING]"
@@ -131,7 +134,9 @@ check "shell: detaching ends coi shell" wait_for "$TMPD/shell.rc" "" 60
 is "shell: exit code 0" "$(cat "$TMPD/shell.rc" 2>/dev/null)" 0
 
 # Both sessions are over; their supervisors exit and leave their logs.
-for i in $(seq 1 100); do pgrep -f "__supervis[e] --spec $COI_RUN_DIR/" >/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 100); do pgrep -f "__supervis[e] --spec $COI_RUN_DIR/" >/dev/null || break; sleep 0.1; done
+# Not vacuous: the log is there (both sessions had slot 1: one name, one log).
+check "supervisors: the session's log is there" test -s "$COI_RUN_DIR/$c.supervisor.log"
 unlike "supervisors: no sanitizer report in their logs" "$(cat "$COI_RUN_DIR"/*.supervisor.log 2>/dev/null)" "Sanitizer"
 unlike "supervisors: no undefined behaviour in their logs" "$(cat "$COI_RUN_DIR"/*.supervisor.log 2>/dev/null)" "runtime error"
 

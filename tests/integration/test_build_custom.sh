@@ -4,13 +4,14 @@
 # Usage: test_build_custom.sh PATH/TO/coi   (TAP output)
 set -u
 COI=$(realpath "$1")
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 BASE=${COI_TEST_IMAGE:-coi}
 ALIAS=coi-test-custom-$$
-tmp=$(mktemp -d /tmp/coi-custom.XXXXXX)
+tmp=$(mktemp -d /tmp/coi-custom.XXXXXX) || bail "cannot make a temporary directory"
 cleanup () { incus image delete "$ALIAS" >/dev/null 2>&1; rm -rf "$tmp"; }
 trap cleanup EXIT
-cd /   # the script path must not depend on the current directory
+cd / || bail "cannot enter /"  # the script path must not depend on the current directory
 
 printf '#!/bin/sh\necho progress-line\nid -u > /etc/coi-custom-marker\n' > "$tmp/ok.sh"
 out=$("$COI" build custom "$ALIAS" --script "$tmp/ok.sh" --base "$BASE" --compression none 2>"$tmp/err"); rc=$?

@@ -7,9 +7,13 @@
 # Incus's, survives its own restart, and refuses what a caller may not do.
 # Usage: test_guard.sh PATH/TO/coi PATH/TO/guard_call   (TAP; root; needs
 # COI_TEST_USER, a normal user in incus-admin made by scripts/test.sh)
+# Conditions handed to wait_for are single-quoted on purpose: it evaluates
+# them again each time.
+# shellcheck disable=SC2016
 set -u
 COI=$(realpath "$1")
 CALL=$(realpath "$2")
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 if [ "$(id -u)" != 0 ] || [ -z "${COI_TEST_USER:-}" ]; then
   echo "1..0 # SKIP needs root and COI_TEST_USER"
@@ -49,7 +53,6 @@ as_user ()
 }
 containers () { incus list -c n --format csv '^coitg-' 2>/dev/null | sort | tr '\n' ' '; }
 rule_chains () { nft list table inet "$TABLE" 2>/dev/null | grep -c "chain c_" || true; }
-# shellcheck disable=SC2016 # conditions are single-quoted on purpose: wait_for evaluates them each time
 wait_for () { for _ in $(seq 1 "$1"); do eval "$2" && return 0; sleep 0.1; done; return 1; }
 sup_pid () { "$CALL" "$SOCK" '{"v":1,"op":"session.status","args":{"container":"'"$1"'"}}' | jq -r '.result.sessions[0].supervisor.pid // 0'; }
 status () { incus list "^$1\$" -c s --format csv 2>/dev/null; }
@@ -153,9 +156,9 @@ check "hold: the restarted guard pauses it again" wait_for 50 '[ "$(status "$uc"
 is "hold: the restarted guard kept the rules" "$(rule_chains)" 1
 if [ -n "${INCUS_DIR:-}" ]; then
   # This run's own server: restart it as its set-up started it.
-  # shellcheck source=../../scripts/lib/common.sh
+  # shellcheck source-path=SCRIPTDIR source=../../scripts/lib/common.sh
   . "$(dirname "$0")/../../scripts/lib/common.sh"
-  # shellcheck source=../../scripts/lib/setup.sh
+  # shellcheck source-path=SCRIPTDIR source=../../scripts/lib/setup.sh
   . "$(dirname "$0")/../../scripts/lib/setup.sh"
   ipid=$(cat "$INCUS_DIR/incusd.pid")
   kill -TERM "$ipid"

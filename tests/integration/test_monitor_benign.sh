@@ -11,6 +11,7 @@
 # skipped when it has not).
 # Usage: test_monitor_benign.sh PATH/TO/coi PATH/TO/test_monitor_spawn  (TAP)
 set -u
+# shellcheck source-path=SCRIPTDIR source=test_monitor_lib.sh
 . "$(dirname "$(realpath "$0")")/test_monitor_lib.sh"
 mon_start "$@"
 
@@ -43,6 +44,7 @@ sup=$(mon_supervise "$MON_TMP/$c.json") || { echo "Bail out! no supervisor"; exi
 as_code () { incus exec "$c" --user 1000 --group 1000 --cwd /home/code --env HOME=/home/code -- bash -c "$1"; }
 
 # --- a C project, built in parallel -------------------------------------------
+# shellcheck disable=SC2016 # a script for the container's bash
 as_code '
 set -e
 mkdir -p proj/src && cd proj
@@ -58,6 +60,7 @@ for round in 1 2 3; do make -s clean; make -s -j2; done
 is "C build: succeeds" "$?" 0
 
 # --- a test suite: hundreds of short processes and temporary files -----------
+# shellcheck disable=SC2016 # a script for the container's bash
 as_code '
 mkdir -p suite && cd suite
 for i in $(seq 1 300); do
@@ -67,6 +70,7 @@ ls | wc -l' > "$MON_TMP/suite.out" 2>&1
 is "test suite: succeeds" "$(cat "$MON_TMP/suite.out")" 0
 
 # --- git ------------------------------------------------------------------------
+# shellcheck disable=SC2016 # a script for the container's bash
 as_code '
 set -e
 git config --global user.email dev@example.invalid; git config --global user.name dev
@@ -81,6 +85,7 @@ is "git: succeeds" "$?" 0
 # --- a dev server on 8080 with local clients ------------------------------------
 as_code 'mkdir -p site && echo hello > site/index.html && cd site && nohup python3 -m http.server 8080 >/dev/null 2>&1 &'
 sleep 1
+# shellcheck disable=SC2016 # a script for the container's bash
 out=$(as_code 'for i in $(seq 1 20); do curl -s http://127.0.0.1:8080/index.html; done | sort -u
 exec 3<>/dev/tcp/127.0.0.1/8080; printf "GET /index.html HTTP/1.0\r\n\r\n" >&3; tail -1 <&3')
 like "dev server: curl and /dev/tcp clients get the page" "$out" hello
@@ -145,8 +150,7 @@ npm_registry ()
     coi-bench-pkg "$MON_TMP/registry/meta.json" "$MON_TMP/registry/coi-bench-pkg-1.0.0.tgz" "$log" \
     >/dev/null 2>&1 &
   NPM_PIDS="$NPM_PIDS $!"
-  local i
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     ip netns exec "$NPM_NS" python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1)' \
       "$NPM_REG_IP" "$NPM_PORT" 2>/dev/null && return 0
     sleep 0.1
@@ -204,6 +208,11 @@ is "benign: container still running" "$(incus list "^$c\$" -c s --format csv)" R
 check "benign: supervisor still guarding" kill -0 "$sup"
 samples=$(echo "$log" | jq -c 'select(.type=="sample")' | wc -l)
 mon_log "benign: $samples resource samples written"
+# Not vacuous: the supervisor watched the work (armed its process and
+# socket monitors, sampled).
+like "benign: the supervisor armed its monitors" \
+  "$(echo "$log" | jq -r 'select(.event=="monitor_armed") | .details.monitors | join(",")')" "cn_proc"
+check "benign: the supervisor sampled the work" test "$samples" -gt 0
 lines=$(echo "$log" | wc -l)
 mon_log "benign: $lines audit lines in total"
 

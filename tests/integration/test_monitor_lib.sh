@@ -6,6 +6,7 @@
 #
 # Needs: root, incusd, the test image ($COI_TEST_IMAGE, else coi), perl on the host.
 # Usage in a test: . test_monitor_lib.sh; mon_start "$@"; ...
+# shellcheck shell=bash
 
 MON_PREFIX=coi-test-mon-
 MON_NS=coi-test-mon
@@ -28,6 +29,11 @@ mon_cleanup ()
   # Supervisors of this run (their containers are gone, they exit on their own;
   # this only stops stragglers we started).
   for p in ${MON_SUPERVISORS:-}; do kill "$p" 2>/dev/null; done
+  # A supervisor that is still exiting would make its run directory again
+  # after the rm below: wait for them.
+  for p in ${MON_SUPERVISORS:-}; do
+    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  done
   for p in ${MON_LISTENERS:-}; do kill "$p" 2>/dev/null; done
   ip route del "$MON_LISTEN_IP/32" dev "$MON_VETH_H" 2>/dev/null
   ip route del "$MON_METADATA_IP/32" dev "$MON_VETH_H" 2>/dev/null
@@ -43,8 +49,7 @@ mon_make_tools ()
   incus launch "$MON_IMAGE" "$MON_TOOLS" >/dev/null || return 1
   mon_wait_ip "$MON_TOOLS" >/dev/null || return 1
   # The container has NAT to the package mirror its image was built from.
-  local i
-  for i in 1 2 3; do
+  for _ in 1 2 3; do
     incus exec "$MON_TOOLS" -- sh -c 'apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3 curl gcc libc6-dev make git >/dev/null 2>&1' && break
     sleep 20
   done
@@ -54,8 +59,8 @@ mon_make_tools ()
 
 mon_wait_ip ()
 {
-  local i ip
-  for i in $(seq 1 100); do
+  local ip
+  for _ in $(seq 1 100); do
     ip=$(incus list "^$1\$" -c 4 --format csv 2>/dev/null | cut -d' ' -f1)
     [ -n "$ip" ] && { echo "$ip"; return 0; }
     sleep 0.1
@@ -94,6 +99,7 @@ mon_netns ()
 }
 
 # A reverse-shell listener: accepts, sends "id", keeps each connection open.
+# shellcheck disable=SC2016 # the single-quoted program is perl's, its $ too
 mon_listen ()
 {
   local port=$1
@@ -106,6 +112,7 @@ mon_listen ()
 }
 
 # A sink that reads and drops everything sent to it (egress volume).
+# shellcheck disable=SC2016 # the single-quoted program is perl's, its $ too
 mon_sink ()
 {
   ip netns exec "$MON_NS" perl -MIO::Socket::INET -e '
@@ -116,6 +123,7 @@ mon_sink ()
 }
 
 # A fake metadata service on 169.254.169.254:80 answering any request.
+# shellcheck disable=SC2016 # the single-quoted program is perl's, its $ too
 mon_metadata ()
 {
   ip netns exec "$MON_NS" perl -MIO::Socket::INET -e '
@@ -181,6 +189,7 @@ mon_start ()
 {
   COI=$(realpath "$1")
   SPAWN=$(realpath "$2")
+  # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
   . "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
   if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
   mon_setup
@@ -188,9 +197,9 @@ mon_start ()
 
 mon_setup ()
 {
-  MON_TMP=$(mktemp -d /tmp/coi-test-mon.XXXXXX)
+  MON_TMP=$(mktemp -d /tmp/coi-test-mon.XXXXXX) || bail "cannot make a temporary directory"
   export HOME=$MON_TMP/home COI_RUN_DIR=$MON_TMP/run
-  mkdir -p "$HOME"
+  mkdir -p "$HOME" || bail "cannot make $HOME"
   trap mon_cleanup EXIT
   # A signal ends the script through exit, so the EXIT trap still cleans up.
   trap 'exit 130' INT

@@ -8,18 +8,19 @@
 # and monitor commands show it all.
 # Usage: test_monitor_supervisor.sh PATH/TO/coi PATH/TO/test_monitor_spawn  (TAP)
 set -u
+# shellcheck source-path=SCRIPTDIR source=test_monitor_lib.sh
 . "$(dirname "$(realpath "$0")")/test_monitor_lib.sh"
 mon_start "$@"
 mon_make_tools || { echo "Bail out! cannot prepare the tools container"; exit 1; }
 
 alive () { kill -0 "$1" 2>/dev/null; }
-wait_exit () { local i; for i in $(seq 1 "$2"); do alive "$1" || return 0; sleep 0.1; done; return 1; }
+wait_exit () { for _ in $(seq 1 "$2"); do alive "$1" || return 0; sleep 0.1; done; return 1; }
 status () { incus list "^$1\$" -c s --format csv 2>/dev/null; }
 events () { mon_audit "$1" | jq -r 'select(.type=="session") | .event' | tr '\n' ' '; }
 
 # --- max_duration: a detached ephemeral session stops on time ---------------
 c=${MON_PREFIX}dur-$$
-mon_container "$c"
+mon_container "$c" || bail "cannot start $c"
 mon_spec "$MON_TMP/$c.json" "$c" true open ',"runtime":{"max_duration_sec":5,"auto_stop":true,"stop_graceful":true,"stop_timeout_sec":5}'
 t0=$(mon_ms)
 sup=$(mon_supervise "$MON_TMP/$c.json"); rc=$?
@@ -44,13 +45,14 @@ like "max_duration: audit lifecycle" "$(events "$c")" "start policy monitoring m
 like "max_duration: second start reloaded the spec" "$(events "$c")" "spec_reloaded"
 like "max_duration: audit end of session" "$(events "$c")" "max_duration_reached stopped_at_max_duration stop cleanup supervisor_exit"
 is "max_duration: stop reason" "$(mon_audit "$c" | jq -r 'select(.event=="stop") | .details.reason')" max_duration
-is "max_duration: run files removed" "$(ls "$COI_RUN_DIR" | grep -c "^$c\.\(lock\|spec\|alerts\)")" 0
+is "max_duration: run files removed" \
+  "$(find "$COI_RUN_DIR" -maxdepth 1 \( -name "$c.lock*" -o -name "$c.spec*" -o -name "$c.alerts*" \) | wc -l)" 0
 
 # --- persistent session stopped by the user: kept, supervisor leaves ---------
 c=${MON_PREFIX}keep-$$
-mon_container "$c"
+mon_container "$c" || bail "cannot start $c"
 mon_spec "$MON_TMP/$c.json" "$c" false open
-sup=$(mon_supervise "$MON_TMP/$c.json")
+sup=$(mon_supervise "$MON_TMP/$c.json") || bail "no supervisor for $c"
 incus stop "$c" >/dev/null
 check "stopped: supervisor exits" wait_exit "$sup" 50
 is "stopped: persistent container kept" "$(status "$c")" STOPPED
@@ -59,9 +61,9 @@ incus delete "$c" >/dev/null
 
 # --- container deleted under the supervisor ----------------------------------
 c=${MON_PREFIX}gone-$$
-mon_container "$c"
+mon_container "$c" || bail "cannot start $c"
 mon_spec "$MON_TMP/$c.json" "$c" false open
-sup=$(mon_supervise "$MON_TMP/$c.json")
+sup=$(mon_supervise "$MON_TMP/$c.json") || bail "no supervisor for $c"
 incus delete -f "$c" >/dev/null
 check "deleted: supervisor exits" wait_exit "$sup" 50
 reason=$(mon_audit "$c" | jq -r 'select(.event=="stop") | .details.reason')
@@ -69,9 +71,9 @@ case "$reason" in gone|stopped) tap_ok "deleted: reason recorded ($reason)" ;; *
 
 # --- SIGTERM: the supervisor goes, the container stays -----------------------
 c=${MON_PREFIX}term-$$
-mon_container "$c"
+mon_container "$c" || bail "cannot start $c"
 mon_spec "$MON_TMP/$c.json" "$c" true open
-sup=$(mon_supervise "$MON_TMP/$c.json")
+sup=$(mon_supervise "$MON_TMP/$c.json") || bail "no supervisor for $c"
 kill -TERM "$sup"
 check "SIGTERM: supervisor exits" wait_exit "$sup" 50
 is "SIGTERM: container still running" "$(status "$c")" RUNNING
@@ -81,9 +83,9 @@ is "SIGTERM: no longer guarded" "$guarded" false
 
 # --- HIGH pauses, coi unfreeze resumes, the alert reaches the alerts file ----
 # (the same container, guarded again)
-sup=$(mon_supervise "$MON_TMP/$c.json")
+sup=$(mon_supervise "$MON_TMP/$c.json") || bail "no supervisor for $c"
 incus exec "$c" -- cat /etc/shadow >/dev/null 2>&1
-for i in $(seq 1 40); do [ "$(status "$c")" = FROZEN ] && break; sleep 0.1; done
+for _ in $(seq 1 40); do [ "$(status "$c")" = FROZEN ] && break; sleep 0.1; done
 is "shadow read: container paused" "$(status "$c")" FROZEN
 like "shadow read: audit finding" "$(mon_audit "$c" | jq -c 'select(.type=="threat") | [.level,.rule,.action]')" '["high","shadow-read","paused"]'
 like "shadow read: alert line for the terminal" "$(cat "$COI_RUN_DIR/$c.alerts" 2>/dev/null)" "[HIGH]"
@@ -99,7 +101,7 @@ out=$("$COI" unfreeze "$c" 2>&1)
 like "unfreeze: not frozen is not an error" "$out" "is not frozen"
 
 # --- a write to authorized_keys is critical --------------------------------
-incus exec "$c" -- mkdir -p /root/.ssh
+incus exec "$c" -- mkdir -p /root/.ssh || bail "cannot make /root/.ssh in $c"
 sleep 6 # the watch on a new .ssh directory is re-armed every 5 s
 incus exec "$c" -- sh -c 'echo "ssh-ed25519 AAAAC3Nza attacker" >> /root/.ssh/authorized_keys' >/dev/null 2>&1
 mon_wait_down "$c" 10000 >/dev/null

@@ -1,6 +1,7 @@
 #!/bin/bash
 # coi container: every subcommand, flag and exit code of spec A.2/A.3.
 OPS_KIND=ctr
+# shellcheck source-path=SCRIPTDIR source=test_ops_lib.sh
 . "$(dirname "$0")/test_ops_lib.sh"
 
 A="${P}a"
@@ -67,7 +68,7 @@ is "stop ephemeral: exit 0" "$RC" 0
 c container exists "$E"; is "ephemeral is gone after stop" "$RC" 1
 
 # --- mount ----------------------------------------------------------------------
-mkdir "$TMPD/share" && echo shared > "$TMPD/share/file"
+{ mkdir "$TMPD/share" && echo shared > "$TMPD/share/file"; } || bail "cannot make $TMPD/share"
 c container mount "$A" share1 "$TMPD/share" /mnt/share1
 is "mount: exit 0" "$RC" 0
 is "mount: message" "$ERR" "Disk mounted: $TMPD/share -> $A:/mnt/share1"
@@ -78,8 +79,9 @@ c container mount "$A" share2 "$TMPD/share" /mnt/share2 --shift=false --readonly
 is "mount --shift=false --readonly: exit 0" "$RC" 0
 is "mount --shift=false: no shift" "$(incus config device get "$A" share2 shift)" ""
 is "mount --readonly: read-only" "$(incus config device get "$A" share2 readonly)" true
-incus exec "$A" -- sh -c 'echo x > /mnt/share2/new' >/dev/null 2>&1
-is "mount --readonly: writes fail inside" "$(ls "$TMPD/share")" file
+out=$(incus exec "$A" -- sh -c 'echo x > /mnt/share2/new' 2>&1)
+like "mount --readonly: writes fail inside" "$out" "Read-only file system"
+is "mount --readonly: nothing arrives on the host" "$(ls "$TMPD/share")" file
 (cd "$TMPD" && "$COI" container mount "$A" share3 share /mnt/share3 2>/dev/null)
 is "mount: a relative source is made absolute" "$(incus config device get "$A" share3 source)" "$TMPD/share"
 c container mount "$A" share1 "$TMPD/share" /mnt/other

@@ -3,19 +3,21 @@
 # and exit code (spec A.2, G.4).  Versions for cleanup are tiny images
 # imported here; one publish of a real container covers publish.
 OPS_KIND=img
+# shellcheck source-path=SCRIPTDIR source=test_ops_lib.sh
 . "$(dirname "$0")/test_ops_lib.sh"
 
-cd "$TMPD"
+cd "$TMPD" || bail "cannot enter $TMPD"
 # A tiny image per call: distinct content, so distinct fingerprints.
 tiny ()
 {
   local alias=$1 d
-  d=$(mktemp -d "$TMPD/tiny.XXXXXX")
-  mkdir -p "$d/rootfs/etc"
-  echo "$alias" > "$d/rootfs/etc/tiny"
-  printf 'architecture: x86_64\ncreation_date: 1700000000\nproperties:\n  description: %s\n' "$alias" > "$d/metadata.yaml"
-  tar -C "$d" -cf "$d.tar" metadata.yaml rootfs
-  incus image import "$d.tar" --alias "$alias" >/dev/null
+  d=$(mktemp -d "$TMPD/tiny.XXXXXX") || bail "cannot make a directory for $alias"
+  if ! { mkdir -p "$d/rootfs/etc" && echo "$alias" > "$d/rootfs/etc/tiny" \
+    && printf 'architecture: x86_64\ncreation_date: 1700000000\nproperties:\n  description: %s\n' "$alias" > "$d/metadata.yaml" \
+    && tar -C "$d" -cf "$d.tar" metadata.yaml rootfs; }; then
+    bail "cannot make the image $alias"
+  fi
+  incus image import "$d.tar" --alias "$alias" >/dev/null || bail "cannot import the image $alias"
 }
 
 # --- publish ----------------------------------------------------------------------
@@ -25,7 +27,7 @@ c image publish "$C"
 fails "publish with one argument" 2
 c image publish "${P}missing" "${P}x"
 fails "publish of a missing container" 1
-incus stop -f "$C"
+incus stop -f "$C" || bail "cannot stop $C"
 c image publish "$C" "${P}pub" --description "made by the test"
 is "publish: exit 0" "$RC" 0
 is "publish: JSON alias" "$(printf '%s' "$OUT" | json_get 'd["alias"]')" "${P}pub"
@@ -82,7 +84,8 @@ tiny "$V-20260101-000000"
 tiny "$V-20260103-000000"
 tiny "$V-20260102-000000"
 tiny "$V-20260104-000000"
-incus image alias create "${P}stable" "$(incus image info "$V-20260101-000000" | sed -n 's/^Fingerprint: //p')"
+incus image alias create "${P}stable" "$(incus image info "$V-20260101-000000" | sed -n 's/^Fingerprint: //p')" \
+  || bail "cannot add the alias ${P}stable"
 tiny "${V}-not-a-version"
 c image cleanup "$V" --keep 0
 fails "cleanup --keep 0" 2

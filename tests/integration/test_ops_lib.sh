@@ -2,13 +2,15 @@
 #   test_ops_X.sh PATH/TO/coi      (TAP output)
 # Every container and image they make is named $P* (coi-test-ops-...-PID-)
 # and removed on exit, whatever happened.  The incus CLI is only a witness.
+# shellcheck shell=bash
 set -u
 COI=$(realpath "$1")
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 
 IMAGE=${COI_TEST_IMAGE:-coi}
 P="coi-test-ops-$OPS_KIND-$$-"
-TMPD=$(mktemp -d "/tmp/${P}XXXXXX")
+TMPD=$(mktemp -d "/tmp/${P}XXXXXX") || bail "cannot make a temporary directory"
 ERRF="$TMPD/.stderr"
 
 ops_cleanup ()
@@ -23,9 +25,10 @@ ops_cleanup ()
 trap ops_cleanup EXIT
 
 # run coi: sets RC, OUT (stdout) and ERR (stderr)
+# shellcheck disable=SC2034 # OUT is read by the test scripts, not here
 c () { OUT=$("$COI" "$@" 2>"$ERRF"); RC=$?; ERR=$(cat "$ERRF"); }
 # same, with stdin from $1
-c_in () { local input=$1; shift; OUT=$(printf '%s' "$input" | "$COI" "$@" 2>"$ERRF"); RC=$?; ERR=$(cat "$ERRF"); }
+c_in () { local input=$1; shift; c "$@" < <(printf '%s' "$input"); }
 
 # The last `c` failed with exit code $2 and one "coi: ..." line (plus an
 # optional hint line) on stderr.
@@ -45,8 +48,8 @@ fails ()
 launch ()
 {
   incus launch "$IMAGE" "$1" >/dev/null 2>&1 || { echo "Bail out! cannot launch $1"; exit 1; }
-  local i state
-  for i in $(seq 1 300); do
+  local state
+  for _ in $(seq 1 300); do
     state=$(incus exec "$1" -- systemctl is-system-running 2>/dev/null)
     case "$state" in running*|degraded*) return 0 ;; esac
     sleep 0.2

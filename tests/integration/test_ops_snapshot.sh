@@ -3,13 +3,14 @@
 # single container), every subcommand, flag and exit code (spec A.3, G.1),
 # and a restore that brings back a file changed after the snapshot.
 OPS_KIND=snap
+# shellcheck source-path=SCRIPTDIR source=test_ops_lib.sh
 . "$(dirname "$0")/test_ops_lib.sh"
 
 export COI_CONTAINER_PREFIX="$P"
 unset COI_CONTAINER
 WS="$TMPD/ws"
-mkdir "$WS"
-cd "$WS"
+mkdir "$WS" || bail "cannot make $WS"
+cd "$WS" || bail "cannot enter $WS"
 HASH=$(printf '%s' "$WS" | sha256sum | cut -c1-8)
 W1="${P}${HASH}-1"
 W2="${P}${HASH}-2"
@@ -26,7 +27,7 @@ fails "\$COI_CONTAINER missing" 1
 like "\$COI_CONTAINER missing: says where it came from" "$ERR" "from COI_CONTAINER"
 
 launch "$W1"
-incus exec "$W1" -- sh -c 'echo before > /root/state'
+incus exec "$W1" -- sh -c 'echo before > /root/state' || bail "cannot write /root/state in $W1"
 
 # --- create -----------------------------------------------------------------------
 c snapshot create

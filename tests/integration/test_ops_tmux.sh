@@ -4,6 +4,7 @@
 # arrives in the pane is shown and nothing evaluates it: any file the
 # payloads would create can only come from a shell on coi's side.
 OPS_KIND=tmux
+# shellcheck source-path=SCRIPTDIR source=test_ops_lib.sh
 . "$(dirname "$0")/test_ops_lib.sh"
 
 export COI_CONTAINER_PREFIX="$P"
@@ -18,7 +19,7 @@ is "list with no session" "$OUT" "No active sessions"
 c tmux list --format json
 is "list --format json with no session" "$OUT" "[]"
 
-as_code tmux new-session -d -s "$S" -x 200 -y 50 cat
+as_code tmux new-session -d -s "$S" -x 200 -y 50 cat || bail "cannot start the tmux session $S"
 c tmux list
 is "list: the session" "$OUT" "  - $T (tmux session: $S)"
 c tmux list --format json
@@ -27,7 +28,7 @@ c tmux list --format yaml
 fails "list --format yaml" 2
 
 # --- send: literal text, then Enter ------------------------------------------------
-payloads=('$(touch /tmp/pwned)' '`touch /tmp/pwned2`' '"; touch /tmp/pwned3; echo "' \
+payloads=("\$(touch /tmp/pwned)" "\`touch /tmp/pwned2\`" '"; touch /tmp/pwned3; echo "' \
           "'; touch /tmp/pwned4; '" '-t other' 'Enter' 'C-c' '%q \\ end')
 for p in "${payloads[@]}"; do
   c tmux send "$T" -- "$p"
@@ -37,6 +38,7 @@ done
 sleep 0.5
 c tmux capture "$T"
 is "capture: exit 0" "$RC" 0
+[ "$RC" = 0 ] || printf '#   stderr: %s\n' "$ERR"
 for p in "${payloads[@]}"; do
   like "capture: '$p' arrived as text" "$OUT" "$p"
 done
@@ -44,7 +46,7 @@ is "nothing was evaluated: no /tmp/pwned*" "$(incus exec "$T" -- sh -c 'ls /tmp/
 is "the pane is still running cat (C-c was text)" \
   "$(as_code tmux display-message -p -t "$S" '#{pane_current_command}')" cat
 # Enter was a key: each payload is on its own line (cat echoes it back).
-is "each send ended with Enter" "$(printf '%s\n' "$OUT" | grep -c '^\$(touch /tmp/pwned)$')" 2
+is "each send ended with Enter" "$(printf '%s\n' "$OUT" | grep -cxF -- "${payloads[0]}")" 2
 
 # --- capture --lines -------------------------------------------------------------------
 for i in $(seq 1 80); do as_code tmux send-keys -t "$S" "line $i" Enter; done

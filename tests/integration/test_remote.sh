@@ -5,6 +5,7 @@
 # Usage: test_remote.sh PATH/TO/coi   (TAP output)
 set -u
 COI=$(realpath "$1")
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 IMAGE=${COI_TEST_IMAGE:-coi}
 VAR=${INCUS_DIR:-/var/lib/incus}
@@ -14,7 +15,7 @@ NAME=coi-test-remote-$$
 api () { curl -s --unix-socket "$SOCK" -X "$1" "http://incus$2" ${3:+-d "$3"}; }
 
 old_addr=$(api GET /1.0 | jq -r '.metadata.config["core.https_address"] // ""')
-conf=$(mktemp -d /tmp/coi-remote.XXXXXX)
+conf=$(mktemp -d /tmp/coi-remote.XXXXXX) || bail "cannot make a temporary directory"
 fp=""
 cleanup ()
 {
@@ -52,7 +53,7 @@ out=$(INCUS_CONF=$conf/good "$COI" --remote t container list --format json 2>&1)
 is "remote: a REST call over TLS with the client certificate" "$rc" 0
 out=$(INCUS_CONF=$conf/good "$COI" container launch "$IMAGE" "$NAME" 2>&1); rc=$?
 is "remote: the config's default remote is used without --remote" "$rc" 0
-for i in $(seq 1 50); do incus exec "$NAME" -- true 2>/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 50); do incus exec "$NAME" -- true 2>/dev/null && break; sleep 0.2; done
 out=$(INCUS_CONF=$conf/good "$COI" --remote t container exec "$NAME" -- sh -c 'echo over-tls; echo err >&2; exit 5' 2>/dev/null); rc=$?
 is "remote: exec websockets over TLS carry stdout" "$out" over-tls
 is "remote: and the exit code" "$rc" 5

@@ -4,24 +4,32 @@
 # Usage: test_sessions.sh PATH/TO/coi   (TAP output)
 set -u
 COI=$(realpath "$1")
+# shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 
 IMAGE=${COI_TEST_IMAGE:-coi}
 export COI_CONTAINER_PREFIX=coit-
-export HOME=$(mktemp -d /tmp/coi-sess-home.XXXXXX)
-WS=$(mktemp -d /tmp/coi-sess-ws.XXXXXX)
-cd "$WS"
+HOME=$(mktemp -d /tmp/coi-sess-home.XXXXXX) || bail "cannot make a temporary HOME"
+export HOME
+WS=$(mktemp -d /tmp/coi-sess-ws.XXXXXX) || bail "cannot make a temporary workspace"
+cd "$WS" || bail "cannot enter $WS"
 
 # This workspace's containers only: other runs may share the prefix.
 STEM="coit-$(printf %s "$WS" | sha256sum | cut -c1-8)-"
 cleanup ()
 {
-  for c in $(incus list -c n --format csv "^$STEM" 2>/dev/null); do incus delete -f "$c" >/dev/null 2>&1; done
+  # coi kill takes the container's network rules with it; incus delete would not.
+  for c in $(incus list -c n --format csv "^$STEM" 2>/dev/null); do
+    "$COI" kill --force "$c" >/dev/null 2>&1 || incus delete -f "$c" >/dev/null 2>&1
+  done
   rm -rf "$HOME" "$WS"
 }
 trap cleanup EXIT
 
 containers () { incus list -c n --format csv "^$STEM" 2>/dev/null | sort | tr '\n' ' '; }
+# The network rules (chains and sets) of this workspace's containers: each
+# carries a comment naming its container.
+own_rules () { nft list table inet coi 2>/dev/null | grep -c "comment \"coi:$STEM" || true; }
 
 # --- coi run: output, streams, exit codes ------------------------------------
 out=$("$COI" run --image "$IMAGE" -- echo hello 2>/tmp/coi-run-err.$$); rc=$?
@@ -74,9 +82,10 @@ is "run: no supplementary groups after dropping root" "$(sed -n 6p <<<"$out")" 1
 
 # A reject at the command's first moment is logged: the launcher binds the
 # session's nflog group before start and hands it to the supervisor.
+# shellcheck disable=SC2016 # a command line for the container's shell
 "$COI" run --image "$IMAGE" -- sh -c \
   'curl -s -m 2 "http://$(ip -4 route show default | cut -d" " -f3):22/" >/dev/null; true' >/dev/null 2>&1
-for i in $(seq 1 50); do grep -q 'blocked reason=host' "$HOME/.coi/logs/network.log" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 50); do grep -q 'blocked reason=host' "$HOME/.coi/logs/network.log" 2>/dev/null && break; sleep 0.1; done
 like "run: a reject at the first moment reaches network.log" \
   "$(cat "$HOME/.coi/logs/network.log" 2>/dev/null)" "blocked reason=host proto=tcp dst=$gw:22"
 
@@ -107,6 +116,7 @@ fi
 # could show up on a command line are ones coi or Incus made.
 secret="s3cr3t-$RANDOM$RANDOM"
 export COI_T_SECRET=$secret
+# shellcheck disable=SC2016 # a command line for the container's shell
 out=$("$COI" run --image "$IMAGE" -e COI_T_SECRET -- sh -c 'printf %s "$COI_T_SECRET"; echo; for f in /proc/[0-9]*/cmdline; do tr "\0" " " < $f; echo; done' 2>/dev/null)
 first=$(printf '%s\n' "$out" | head -1)
 rest=$(printf '%s\n' "$out" | tail -n +2)
@@ -115,7 +125,7 @@ unlike "env: value not in any command line inside the container" "$rest" "$secre
 
 "$COI" run --image "$IMAGE" -e COI_T_SECRET -- sh -c 'touch started; sleep 4' >/dev/null 2>&1 &
 runpid=$!
-for i in $(seq 1 100); do [ -e started ] && break; sleep 0.1; done
+for _ in $(seq 1 100); do [ -e started ] && break; sleep 0.1; done
 hostps=$(ps -eo args)
 wait $runpid
 check "env: the command was running while ps looked" test -e started
@@ -168,7 +178,7 @@ supervised () { pgrep -f "__supervis[e] --spec .*$1" >/dev/null; }
 check "supervisor: running for the session" supervised "$name"
 "$COI" kill --force "$name" >/dev/null 2>&1
 is "kill: container gone" "$(containers)" ""
-for i in $(seq 1 50); do supervised "$name" || break; sleep 0.2; done
+for _ in $(seq 1 50); do supervised "$name" || break; sleep 0.2; done
 check "supervisor: exits once its container is gone" test "$(supervised "$name"; echo $?)" = 1
 
 # --- persistent: kept after the command, reused by its slot ---------------------
@@ -182,11 +192,15 @@ is "persistent: the same container is reused (its files are there)" "$out" /home
 is "persistent: kill removes it" "$(containers)" ""
 
 # --- signals: SIGTERM/SIGINT run the normal cleanup ---------------------------
-rules_before=$(nft -a list table inet coi 2>/dev/null | grep -c 'ip saddr' || true)
+rules_before=$(own_rules)
+is "network rules: none left by the sessions so far" "$rules_before" 0
 "$COI" run --image "$IMAGE" -- sh -c 'touch running; sleep 60' >/dev/null 2>&1 &
 runpid=$!
-for i in $(seq 1 150); do [ -e running ] && break; sleep 0.1; done
+for _ in $(seq 1 150); do [ -e running ] && break; sleep 0.1; done
 check "signals: the command started" test -e running
+# Not vacuous: a session has rules of its own, so "none left behind" below means something.
+rules_during=$(own_rules)
+check "signals: the running session has network rules" test "$rules_during" -gt "$rules_before"
 kill -TERM $runpid
 wait $runpid; rc=$?
 is "signals: coi run exits 128+SIGTERM" "$rc" 143
@@ -195,7 +209,7 @@ rm -f running
 
 "$COI" run --image "$IMAGE" -- sh -c 'touch running; sleep 60' >/dev/null 2>&1 &
 runpid=$!
-for i in $(seq 1 150); do [ -e running ] && break; sleep 0.1; done
+for _ in $(seq 1 150); do [ -e running ] && break; sleep 0.1; done
 kill -INT $runpid
 wait $runpid; rc=$?
 is "signals: coi run exits 128+SIGINT" "$rc" 130
@@ -205,21 +219,21 @@ rm -f running
 # kill -9 in the middle of a launch: the next `coi clean` removes the leftovers.
 "$COI" run --image "$IMAGE" -- sleep 60 >/dev/null 2>&1 &
 runpid=$!
-for i in $(seq 1 150); do [ -n "$(containers)" ] && break; sleep 0.05; done
+for _ in $(seq 1 150); do [ -n "$(containers)" ] && break; sleep 0.05; done
 kill -KILL $runpid
 wait $runpid 2>/dev/null
 left=$(containers)
 like "kill -9: a container was left behind" "$left" "coit-"
 "$COI" clean --force >/dev/null 2>&1
 is "kill -9: coi clean removes the leftover container" "$(containers)" ""
-rules_after=$(nft -a list table inet coi 2>/dev/null | grep -c 'ip saddr' || true)
+rules_after=$(own_rules)
 is "kill -9: no network rules left behind" "$rules_after" "$rules_before"
 
 # --- interactive shell driven through tmux on the host ------------------------
 tmux_wait ()
 {
-  local want=$1 i
-  for i in $(seq 1 300); do
+  local want=$1
+  for _ in $(seq 1 300); do
     tmux capture-pane -p -t coitest-$$ 2>/dev/null | grep -q -- "$want" && return 0
     sleep 0.1
   done
@@ -260,7 +274,7 @@ tmux_wait 'code@' && tmux send-keys -t coitest-$$ 'exit' Enter
 check "resume: the resumed session ended" tmux_wait 'COI-EXIT=0'
 tmux kill-session -t coitest-$$ 2>/dev/null
 rm -f "$errf"
-"$COI" shell --image $IMAGE --resume=0000dead >/dev/null 2>/tmp/coi-resume-err.$$; rc=$?
+"$COI" shell --image "$IMAGE" --resume=0000dead >/dev/null 2>/tmp/coi-resume-err.$$; rc=$?
 is "resume: an unknown session id is an error" "$rc" 1
 like "resume: naming how to list sessions" "$(cat /tmp/coi-resume-err.$$)" "session '0000dead' not found - check available sessions with: coi list --all"
 rm -f /tmp/coi-resume-err.$$

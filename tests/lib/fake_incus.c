@@ -112,7 +112,8 @@ static int answer (struct fake_incus *f, int fd, const char *method, char *path)
   strip_project (path);
   char key[1100];
   snprintf (key, sizeof key, "%s %s", method, path);
-  json_t *reply = json_object_get (f->replies, key);
+  json_t *seq = json_object_get (f->replies, key);
+  json_t *reply = json_is_array (seq) ? json_array_get (seq, 0) : seq;
   json_t *raw = json_object_get (reply, "fake_raw");
   if (raw)
     {
@@ -126,6 +127,8 @@ static int answer (struct fake_incus *f, int fd, const char *method, char *path)
       body = json_dumps (reply, JSON_COMPACT);
       if (json_integer_value (json_object_get (reply, "error_code")) > 0)
         status = (int) json_integer_value (json_object_get (reply, "error_code"));
+      if (json_is_array (seq) && json_array_size (seq) > 1)
+        json_array_remove (seq, 0);
     }
   else
     {

@@ -1,7 +1,9 @@
 /* A fake Incus server for unit tests: replies replayed from a JSON object
  * {"METHOD /1.0/path?query": envelope, ...} (such as the recordings under
  * testdata/) on a unix socket, one connection at a time, kept alive.  A
- * request it has no reply for gets Incus's 404 envelope.
+ * request it has no reply for gets Incus's 404 envelope.  An array of
+ * envelopes is a sequence: each request takes the next, the last one stays
+ * (a server whose state changes between two calls).
  *
  * A reply {"fake_raw": {...}} is sent as given instead, for what is not a
  * JSON envelope (file contents) or a server that lies: "status" (200),

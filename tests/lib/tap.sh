@@ -1,8 +1,12 @@
 # Minimal TAP for shell tests: `check NAME CMD...` runs CMD and records
 # ok/not ok; `is NAME GOT WANT` compares strings.  The summary line and
-# exit status come from `finish`.
+# exit status come from `finish`.  A set-up step that must not fail ends
+# the test with `|| bail WHY`: nothing after it could be trusted.
+# shellcheck shell=bash
 TAP_N=0
 TAP_FAIL=0
+
+bail () { echo "Bail out! $*"; exit 1; }
 
 tap_ok () { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1"; }
 tap_not_ok ()

@@ -190,9 +190,9 @@ static struct coi_proc proc (const char *comm, enum coi_fd_kind k0, unsigned lon
   struct coi_proc p = { .pid = 100, .ppid = 1 };
   snprintf (p.comm, sizeof p.comm, "%s", comm);
   snprintf (p.exe, sizeof p.exe, "%s", comm);
-  p.stdio[0] = (struct coi_fd_ref) { k0, ino, -1 };
-  p.stdio[1] = (struct coi_fd_ref) { k0, ino, -1 };
-  p.stdio[2] = (struct coi_fd_ref) { COI_FD_PTS, 0, 0 };
+  p.stdio[0] = (struct coi_fd_ref) { k0, ino, -1, -1 };
+  p.stdio[1] = (struct coi_fd_ref) { k0, ino, -1, -1 };
+  p.stdio[2] = (struct coi_fd_ref) { COI_FD_PTS, 0, 0, -1 };
   return p;
 }
 
@@ -216,7 +216,8 @@ static void test_stdio_structure (void **state)
   assert_int_equal (level (coi_judge_stdio (&p, &t, &k, &fd)), -1);
   p = proc ("bash", COI_FD_SOCKET, 99); /* not an inet socket (journald's stream) */
   assert_int_equal (level (coi_judge_stdio (&p, &t, &k, &fd)), -1);
-  p = proc ("curl", COI_FD_SOCKET, 11); /* not a shell */
+  p = proc ("curl", COI_FD_SOCKET, 11); /* not a shell, stdin alone on the socket */
+  p.stdio[1] = (struct coi_fd_ref) { COI_FD_PIPE, 5, -1, -1 };
   assert_int_equal (level (coi_judge_stdio (&p, &t, &k, &fd)), -1);
   p = proc ("bash", COI_FD_PIPE, 11);
   assert_int_equal (level (coi_judge_stdio (&p, &t, &k, &fd)), -1);
@@ -227,6 +228,83 @@ static void test_stdio_structure (void **state)
   assert_true (coi_proc_is_shell (&n));
   snprintf (n.comm, sizeof n.comm, "socat");
   assert_true (coi_proc_is_relay (&n));
+}
+
+/* Rule A judges what a process is and does, not what it is called. */
+static void test_stdio_identity (void **state)
+{
+  (void) state;
+  struct coi_sock v[] = { sock (11, "198.51.100.144", 443, 1), sock (12, "127.0.0.1", 8080, 1),
+                          sock (13, "198.51.100.20", 5000, 1), sock (14, "0.0.0.0", 0, 10),
+                          sock (15, "198.51.100.144", 443, 2) };
+  v[2].sport = 22; /* accepted by the listener on :22 */
+  v[3].sport = 22;
+  struct coi_socktab t = { v, 5, 5 };
+  const struct coi_sock *k = NULL;
+  int fd = -1;
+
+  /* A copy of bash named kworker: its name says nothing, its identity does. */
+  struct coi_proc p = proc ("kworker", COI_FD_SOCKET, 11);
+  p.stdio[1] = (struct coi_fd_ref) { COI_FD_PIPE, 5, -1, -1 };
+  p.stdio[0].inet = 1;
+  assert_false (coi_proc_is_shell (&p));
+  assert_int_equal (level (coi_judge_stdio (&p, &t, &k, &fd)), -1);
+  snprintf (p.same_as, sizeof p.same_as, "/usr/bin/bash");
+  assert_true (coi_proc_is_shell (&p));
+  struct coi_verdict r = coi_judge_stdio (&p, &t, &k, &fd);
+  assert_int_equal (r.level, COI_LEVEL_CRITICAL);
+  assert_string_equal (r.rule, "reverse-shell");
+  assert_int_equal (k->ino, 11);
+  assert_int_equal (fd, 0);
+  /* Connecting (SYN_SENT) counts as well. */
+  p.stdio[0].ino = 15;
+  assert_int_equal (level (coi_judge_stdio (&p, &t, &k, &fd)), COI_LEVEL_CRITICAL);
+  /* The same program on loopback: high, as for a shell by name. */
+  p.stdio[0].ino = 12;
+  assert_int_equal (level (coi_judge_stdio (&p, &t, &k, &fd)), COI_LEVEL_HIGH);
+  /* A unix socket (journald) with an inode that collides with an inet one. */
+  p.stdio[0] = (struct coi_fd_ref) { COI_FD_SOCKET, 11, -1, 0 };
+  assert_int_equal (level (coi_judge_stdio (&p, &t, &k, &fd)), -1);
+  assert_false (coi_stdio_connected (&p, &t));
+
+  /* Unknown program: stdin and stdout on one connection it opened to a
+   * remote peer is the shape of a reverse shell (a patched copy). */
+  struct coi_proc o = proc ("kworker", COI_FD_SOCKET, 11);
+  assert_true (coi_stdio_connected (&o, &t));
+  r = coi_judge_stdio (&o, &t, &k, &fd);
+  assert_int_equal (r.level, COI_LEVEL_HIGH);
+  assert_string_equal (r.rule, "network-stdio");
+  o.stdio[1] = (struct coi_fd_ref) { COI_FD_PTS, 0, 0, -1 };
+  o.stdio[2] = (struct coi_fd_ref) { COI_FD_SOCKET, 11, -1, 1 };
+  assert_int_equal (level (coi_judge_stdio (&o, &t, &k, &fd)), COI_LEVEL_HIGH);
+  /* ... but not stdin alone (`tar x </dev/tcp/host/port`), */
+  o.stdio[2] = (struct coi_fd_ref) { COI_FD_PTS, 0, 0, -1 };
+  assert_int_equal (level (coi_judge_stdio (&o, &t, &k, &fd)), -1);
+  /* not a server's accepted connection (inetd, socket activation), */
+  o = proc ("in.telnetd", COI_FD_SOCKET, 13);
+  assert_int_equal (level (coi_judge_stdio (&o, &t, &k, &fd)), -1);
+  /* not a loopback peer (a dev server's helper), */
+  o = proc ("worker", COI_FD_SOCKET, 12);
+  assert_int_equal (level (coi_judge_stdio (&o, &t, &k, &fd)), -1);
+  /* not two different sockets, not a listener, not a pipe or a terminal. */
+  o = proc ("worker", COI_FD_SOCKET, 11);
+  o.stdio[1].ino = 15;
+  assert_int_equal (level (coi_judge_stdio (&o, &t, &k, &fd)), -1);
+  o = proc ("worker", COI_FD_SOCKET, 14);
+  assert_int_equal (level (coi_judge_stdio (&o, &t, &k, &fd)), -1);
+  o = proc ("node", COI_FD_PTS, 0); /* the agent under tmux */
+  assert_int_equal (level (coi_judge_stdio (&o, &t, &k, &fd)), -1);
+  o = proc ("npm", COI_FD_PIPE, 7);
+  assert_int_equal (level (coi_judge_stdio (&o, &t, &k, &fd)), -1);
+  /* A shell by name keeps the stricter rule: any connected socket on stdio. */
+  o = proc ("bash", COI_FD_SOCKET, 13);
+  assert_int_equal (level (coi_judge_stdio (&o, &t, &k, &fd)), COI_LEVEL_CRITICAL);
+
+  assert_true (coi_sock_accepted (&t, &v[2]));
+  assert_false (coi_sock_accepted (&t, &v[0]));
+  assert_false (coi_sock_accepted (&t, &v[3]));
+  assert_true (coi_name_is_shell ("python3.11"));
+  assert_false (coi_name_is_shell ("kworker"));
 }
 
 static void test_rates (void **state)
@@ -298,6 +376,7 @@ int main (void)
     cmocka_unit_test (test_metadata_and_env_command_lines),
     cmocka_unit_test (test_benign_command_lines),
     cmocka_unit_test (test_stdio_structure),
+    cmocka_unit_test (test_stdio_identity),
     cmocka_unit_test (test_rates),
     cmocka_unit_test (test_sensitive_paths_and_pidset),
   };

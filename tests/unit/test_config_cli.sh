@@ -3,11 +3,11 @@
 # temporary HOME and workspace (no Incus).  Usage: test_config_cli.sh COI
 set -u
 COI=$(realpath "$1")
-root=$(mktemp -d /tmp/coi-cli-XXXXXX)
+root=$(mktemp -d /tmp/coi-cli-XXXXXX) || exit 1
 trap 'rm -rf "$root"' EXIT
-export HOME="$root/home" COI_TRUST_ALL= COI_CONFIG=
+export HOME="$root/home"
 unset COI_TRUST_ALL COI_CONFIG VISUAL
-mkdir -p "$HOME" "$root/ws/.coi"
+mkdir -p "$HOME" "$root/ws/.coi" || exit 1
 cd "$root/ws" || exit 1
 fails=0
 check () { # name, expected exit code, command...
@@ -68,7 +68,7 @@ expect "editor failure message" "$root/err" "coi: editor false failed (status 1)
 check "delete needs confirmation" 2 "$COI" profile delete dev </dev/null
 expect "delete refusal" "$root/err" "without confirmation; use --force"
 check "delete" 0 "$COI" profile delete dev --force
-[ ! -e "$HOME/.coi/profiles/dev" ] && echo "ok   profile dir removed" || { echo "FAIL profile dir still there"; fails=$((fails + 1)); }
+if [ ! -e "$HOME/.coi/profiles/dev" ]; then echo "ok   profile dir removed"; else echo "FAIL profile dir still there"; fails=$((fails + 1)); fi
 
 printf '[network]\nmode = "open"\n[git]\nname = "proj"\n' > .coi/config.toml
 check "untrusted show" 0 "$COI" config show
