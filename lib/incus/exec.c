@@ -391,10 +391,15 @@ static int exec_run (struct incus_client *c, const char *instance,
 
   s.stdin_open = o->stdin_fd >= 0;
   s.extra_open = o->on_extra != NULL && o->extra_fd >= 0;
-  /* No input: the command sees EOF straight away. */
-  if (!s.stdin_open && !o->interactive
-      && incus_ws_send (s.ws[EXEC_STDIN], INCUS_WS_TEXT, "", 0, err) < 0)
-    return coi_error_prefix (err, "exec in %s", instance);
+  /* No input: the command sees EOF straight away.  A command that already
+     ended may have taken its stdin socket with it: what it did is still
+     read below, and the operation says how it ended. */
+  if (!s.stdin_open && !o->interactive)
+    {
+      coi_error_t ignored = NULL;
+      if (incus_ws_send (s.ws[EXEC_STDIN], INCUS_WS_TEXT, "", 0, &ignored) < 0)
+        coi_error_release (&ignored);
+    }
 
   if (run_loop (&s, sig.fd >= 0 ? &sig : NULL, err) < 0)
     return coi_error_prefix (err, "exec in %s", instance);
