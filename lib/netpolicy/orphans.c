@@ -30,6 +30,7 @@ struct orphan_scan
   coi_error_t *err;
   struct coi_ipv4_net subnets[MAX_SUBNETS];
   size_t nsubnets;
+  json_t *instances; /* every project's: a session may live in any */
   int found;
 };
 
@@ -69,30 +70,29 @@ static bool on_server (const struct orphan_scan *o, uint32_t addr)
   return false;
 }
 
-/* Is `addr` still the address of a live instance named `owner`? */
-static int still_owned (struct incus_client *c, uint32_t addr, const char *owner, coi_error_t *err)
+/* Is `addr` still the address of a live instance named `owner` (in any
+ * project)? */
+static bool still_owned (const struct orphan_scan *o, uint32_t addr, const char *owner)
 {
   if (!coi_net_container_name_ok (owner))
-    return 0;
-  _cleanup_json_ json_t *inst = NULL;
-  _cleanup_error_ coi_error_t e = NULL;
-  if (incus_instance_get (c, owner, &inst, &e) < 0)
-    {
-      if (e->status == 404)
-        return 0;
-      *err = e;
-      e = NULL;
-      return -1;
-    }
-  const char *key;
-  json_t *dev;
-  json_object_foreach (json_object_get (inst, "expanded_devices"), key, dev)
+    return false;
+  size_t i;
+  json_t *inst;
+  json_array_foreach (o->instances, i, inst)
   {
-    uint32_t a;
-    if (coi_ipv4_parse (json_string_value (json_object_get (dev, "ipv4.address")), &a) && a == addr)
-      return 1;
+    const char *name = json_string_value (json_object_get (inst, "name"));
+    if (name == NULL || strcmp (name, owner) != 0)
+      continue;
+    const char *key;
+    json_t *dev;
+    json_object_foreach (json_object_get (inst, "expanded_devices"), key, dev)
+    {
+      uint32_t a;
+      if (coi_ipv4_parse (json_string_value (json_object_get (dev, "ipv4.address")), &a) && a == addr)
+        return true;
+    }
   }
-  return 0;
+  return false;
 }
 
 static int report (struct orphan_scan *o, uint32_t addr, const char *owner, bool rules)
@@ -109,9 +109,8 @@ static int orphan_session (uint32_t addr, const char *owner, void *data)
   struct orphan_scan *o = data;
   if (!on_server (o, addr))
     return 0;
-  int r = still_owned (o->c, addr, owner, o->err);
-  if (r != 0)
-    return r < 0 ? -1 : 0;
+  if (still_owned (o, addr, owner))
+    return 0;
   if (o->remove && o->b->ops->teardown (o->b->h, addr, o->err) < 0)
     return -1;
   return report (o, addr, owner, true);
@@ -122,9 +121,8 @@ static int orphan_reservation (uint32_t addr, const char *owner, time_t mtime, v
   struct orphan_scan *o = data;
   if (time (NULL) - mtime < RESERVATION_GRACE_S || !on_server (o, addr))
     return 0;
-  int r = still_owned (o->c, addr, owner, o->err);
-  if (r != 0)
-    return r < 0 ? -1 : 0;
+  if (still_owned (o, addr, owner))
+    return 0;
   if (o->remove && coi_net_release (o->site, addr, owner, o->err) < 0)
     return -1;
   return report (o, addr, owner, false);
@@ -141,6 +139,10 @@ int coi_net_orphans (struct incus_client *c, const struct coi_net_site *site, bo
     *rules_read = rules;
   if (server_subnets (&o) < 0)
     return -1;
+  _cleanup_json_ json_t *instances = NULL;
+  if (incus_list (c, "/1.0/instances?recursion=1&all-projects=true", &instances, err) < 0)
+    return coi_error_prefix (err, "list instances");
+  o.instances = instances;
   if (rules)
     {
       if (coi_net_backend_open (&b, site, err) < 0)
