@@ -166,6 +166,20 @@ int coi_guard_arg_container (json_t *args, const char **out, coi_error_t *err)
   return 0;
 }
 
+int coi_guard_arg_project (json_t *args, const char **out, coi_error_t *err)
+{
+  if (coi_guard_arg_string_opt (args, "project", 63, out, err) < 0)
+    return -1;
+  if (*out == NULL)
+    {
+      *out = "default";
+      return 0;
+    }
+  if ((*out)[0] == '\0' || (*out)[strspn (*out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")] != '\0')
+    return bad (err, "project", "not a plain project name");
+  return 0;
+}
+
 int coi_guard_arg_bool (json_t *args, const char *key, bool dflt, bool *out, coi_error_t *err)
 {
   json_t *v = json_object_get (args, key);

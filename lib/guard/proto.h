@@ -60,6 +60,9 @@ int coi_guard_arg_string_opt (json_t *args, const char *key, size_t max, const c
                               coi_error_t *err);
 /* A required container name (an Incus instance name). */
 int coi_guard_arg_container (json_t *args, const char **out, coi_error_t *err);
+/* An optional Incus project name ("default" when absent): letters, digits,
+ * '-' and '_', at most 63 bytes, so that it is safe in a URL and a record. */
+int coi_guard_arg_project (json_t *args, const char **out, coi_error_t *err);
 int coi_guard_arg_bool (json_t *args, const char *key, bool dflt, bool *out, coi_error_t *err);
 int coi_guard_arg_int (json_t *args, const char *key, int64_t lo, int64_t hi, int64_t dflt,
                        int64_t *out, coi_error_t *err);

@@ -31,12 +31,13 @@ struct gsession *gsession_find (struct guard *g, const char *container)
   return NULL;
 }
 
-struct gsession *gsession_new (struct guard *g, const char *container)
+struct gsession *gsession_new (struct guard *g, const char *container, const char *project)
 {
   struct gsession *s = calloc (1, sizeof *s);
   if (s == NULL)
     return NULL;
   snprintf (s->container, sizeof s->container, "%s", container);
+  snprintf (s->project, sizeof s->project, "%s", project);
   s->nflog_fd = s->sup_pidfd = s->ready_fd = s->waiter = -1;
   s->next = g->sessions;
   g->sessions = s;
@@ -57,8 +58,8 @@ void gsession_free (struct gsession *s)
 static json_t *to_json (const struct gsession *s)
 {
   char ip[COI_IPV4_STRLEN];
-  return json_pack ("{s:s, s:{s:I, s:I, s:s, s:s}, s:s?, s:b, s:I, s:O?, s:O?, s:i}", "container",
-                    s->container, "owner", "uid", (json_int_t) s->owner.uid, "gid",
+  return json_pack ("{s:s, s:s, s:{s:I, s:I, s:s, s:s}, s:s?, s:b, s:I, s:O?, s:O?, s:i}", "container",
+                    s->container, "project", s->project, "owner", "uid", (json_int_t) s->owner.uid, "gid",
                     (json_int_t) s->owner.gid, "name", s->owner.name, "state_dir", s->owner.state_dir,
                     "address", s->addr ? coi_ipv4_str (s->addr, ip) : NULL, "pending", s->pending,
                     "reserved_at", (json_int_t) s->reserved_at, "policy", s->policy, "supervise",
@@ -140,7 +141,16 @@ int gsession_load_all (struct guard *g, coi_error_t *err)
           coi_warn (g->sink, "ignoring the unreadable record %s", path);
           continue;
         }
-      struct gsession *s = gsession_new (g, name);
+      /* Records from before projects were kept are the default project's. */
+      _cleanup_json_ json_t *pargs = json_pack ("{s:O?}", "project", json_object_get (j, "project"));
+      const char *project;
+      _cleanup_error_ coi_error_t perr = NULL;
+      if (pargs == NULL || coi_guard_arg_project (pargs, &project, &perr) < 0)
+        {
+          coi_warn (g->sink, "ignoring the unreadable record %s", path);
+          continue;
+        }
+      struct gsession *s = gsession_new (g, name, project);
       if (s == NULL)
         return coi_error_errno (err, ENOMEM, "load sessions");
       if (from_json (s, j) < 0)

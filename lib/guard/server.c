@@ -94,8 +94,13 @@ static void conn_close (struct guard *g, struct gconn *c)
         break;
       }
   for (struct gsession *s = g->sessions; s; s = s->next)
-    if (s->waiter == c->fd)
-      s->waiter = -1;
+    {
+      if (s->waiter == c->fd)
+        s->waiter = -1;
+      /* Its creator is gone: the next reserve of the name may take it over. */
+      if (s->reserver == c)
+        s->reserver = NULL;
+    }
   unwatch (g, c->fd);
   close (c->fd);
   free (c);
@@ -247,13 +252,45 @@ static int make_dirs (struct guard *g, coi_error_t *err)
   return 0;
 }
 
-static int open_incus (struct guard *g, coi_error_t *err)
+static int open_incus (struct guard *g, const char *project, struct incus_client **out, coi_error_t *err)
 {
   struct incus_endpoint ep = {
     .name = (char *) "local",
     .unix_path = (char *) (g->incus_socket ? g->incus_socket : COI_GUARD_DEFAULT_INCUS_SOCKET),
   };
-  return incus_client_open_endpoint (&g->incus, &ep, NULL, err);
+  return incus_client_open_endpoint (out, &ep, project, err);
+}
+
+struct incus_client *guard_incus (struct guard *g, const char *project, coi_error_t *err)
+{
+  if (project == NULL || strcmp (project, "default") == 0)
+    return g->incus;
+  for (struct gproject *p = g->projects; p; p = p->next)
+    if (strcmp (p->name, project) == 0)
+      return p->incus;
+  struct gproject *p = calloc (1, sizeof *p);
+  if (p == NULL)
+    {
+      coi_error_errno (err, ENOMEM, "Incus client for project %s", project);
+      return NULL;
+    }
+  snprintf (p->name, sizeof p->name, "%s", project);
+  if (open_incus (g, project, &p->incus, err) < 0)
+    {
+      free (p);
+      return NULL;
+    }
+  p->next = g->projects;
+  g->projects = p;
+  return p->incus;
+}
+
+bool guard_other_project (struct guard_call *call, const struct gsession *s, const char *project)
+{
+  if (s == NULL || strcmp (s->project, project) == 0)
+    return false;
+  guard_fail (call, COI_GUARD_BUSY, "%s is guarded in project %s", s->container, s->project);
+  return true;
 }
 
 static int setup (struct guard *g, const struct coi_guard_server_opts *o, coi_error_t *err)
@@ -261,7 +298,7 @@ static int setup (struct guard *g, const struct coi_guard_server_opts *o, coi_er
   if (geteuid () != 0)
     return coi_error_make (err, EPERM, "the guard service must run as root");
   if (coi_guard_where_for (o->incus_socket, o->socket_override, &g->where, err) < 0
-      || make_dirs (g, err) < 0 || take_lock (g, err) < 0 || open_incus (g, err) < 0)
+      || make_dirs (g, err) < 0 || take_lock (g, err) < 0 || open_incus (g, NULL, &g->incus, err) < 0)
     return -1;
   sigset_t set;
   sigemptyset (&set);
@@ -388,6 +425,13 @@ static void release (struct guard *g)
     incus_ws_free (g->events);
   if (g->incus)
     incus_client_free (g->incus);
+  while (g->projects)
+    {
+      struct gproject *p = g->projects;
+      g->projects = p->next;
+      incus_client_free (p->incus);
+      free (p);
+    }
   int *fds[] = { &g->listen_fd, &g->epfd, &g->sigfd, &g->tick_fd, &g->lock_fd };
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
     if (*fds[i] >= 0)

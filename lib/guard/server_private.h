@@ -34,10 +34,12 @@ struct guard_owner
 struct gsession
 {
   struct gsession *next;
-  char container[64];
+  char container[64];     /* unique among the guard's sessions, whatever the project */
+  char project[64];       /* the Incus project it lives in */
   struct guard_owner owner;
   uint32_t addr;          /* 0: not reserved */
   bool pending;           /* reserved; the container is not created yet */
+  struct gconn *reserver; /* the connection creating it, while it lasts */
   time_t reserved_at;
   json_t *policy;         /* validated network policy (NULL: none applied yet) */
   bool rules;             /* the policy is in the kernel */
@@ -53,6 +55,15 @@ struct gsession
   bool restart_due;       /* died: start again at the next tick */
 };
 
+/* A client for one more Incus project, opened when a session there first
+ * needs it. */
+struct gproject
+{
+  struct gproject *next;
+  char name[64];
+  struct incus_client *incus;
+};
+
 struct gconn
 {
   struct gconn *next;
@@ -66,7 +77,8 @@ struct guard
   const char *coi_binary;
   const char *incus_socket; /* NULL: the default */
   const struct coi_sink *sink;
-  struct incus_client *incus;
+  struct incus_client *incus; /* the default project's */
+  struct gproject *projects;  /* the others' */
   struct incus_ws *events;
   int listen_fd, epfd, sigfd, tick_fd, lock_fd;
   struct gsession *sessions;
@@ -75,12 +87,15 @@ struct guard
   bool stopping;
 };
 
+/* The Incus client for a project (NULL with *err set). */
+struct incus_client *guard_incus (struct guard *g, const char *project, coi_error_t *err);
+
 /* Persisted records. */
 int gsession_save (struct guard *g, const struct gsession *s, coi_error_t *err);
 void gsession_unlink (struct guard *g, const char *container);
 int gsession_load_all (struct guard *g, coi_error_t *err);
 struct gsession *gsession_find (struct guard *g, const char *container);
-struct gsession *gsession_new (struct guard *g, const char *container);
+struct gsession *gsession_new (struct guard *g, const char *container, const char *project);
 /* Forget a session: its rules, reservation, supervisor and record. */
 void gsession_drop (struct guard *g, struct gsession *s, const char *why);
 void gsession_free (struct gsession *s);
@@ -107,6 +122,8 @@ guard_op_fn guard_op_lookup (const char *name);
 /* Fail a call: returns NULL for `return guard_fail (...)`. */
 json_t *guard_fail (struct guard_call *call, enum coi_guard_kind kind, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
+/* Is the container guarded as part of another project?  Fails the call. */
+bool guard_other_project (struct guard_call *call, const struct gsession *s, const char *project);
 
 /* Network: reserve, apply, forget. */
 json_t *guard_op_net_reserve (struct guard_call *call);

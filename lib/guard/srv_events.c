@@ -15,7 +15,8 @@
 int guard_events_connect (struct guard *g, coi_error_t *err)
 {
   struct incus_ws *ws = NULL;
-  if (incus_ws_connect (g->incus, "/1.0/events?type=lifecycle", &ws, err) < 0)
+  /* Every project's: a session may live in any. */
+  if (incus_ws_connect (g->incus, "/1.0/events?type=lifecycle&all-projects=true", &ws, err) < 0)
     return -1;
   incus_ws_set_message_limit (ws, 1 << 20);
   g->events = ws;
@@ -40,11 +41,14 @@ void guard_on_event (struct guard *g, json_t *ev)
   const char *name = instance_of (json_string_value (json_object_get (meta, "source")));
   if (action == NULL || name == NULL)
     return;
-  /* "name?project=x": only the default project's instances are ours. */
+  /* "name" in the default project, "name?project=x" in another. */
   char plain[64];
   snprintf (plain, sizeof plain, "%.*s", (int) strcspn (name, "?"), name);
+  const char *q = strstr (name, "?project=");
+  char project[64];
+  snprintf (project, sizeof project, "%.*s", q ? (int) strcspn (q + 9, "&") : 7, q ? q + 9 : "default");
   struct gsession *s = gsession_find (g, plain);
-  if (s == NULL)
+  if (s == NULL || strcmp (s->project, project) != 0)
     return;
   if (strcmp (action, "instance-deleted") == 0 || strcmp (action, "instance-renamed") == 0)
     {
@@ -69,30 +73,32 @@ void guard_enforce_hold (struct guard *g, struct gsession *s)
     return;
   _cleanup_error_ coi_error_t err = NULL;
   _cleanup_free_ char *status = NULL;
-  if (incus_instance_status (g->incus, s->container, &status, &err) < 0)
+  struct incus_client *incus = guard_incus (g, s->project, &err);
+  if (incus == NULL || incus_instance_status (incus, s->container, &status, &err) < 0)
     return;
   if (strcmp (action, "paused") == 0 && strcmp (status, "Running") == 0)
     {
       coi_warn (g->sink, "%s was paused by its supervisor and is running again: pausing it", s->container);
-      incus_instance_set_state (g->incus, s->container, "freeze", -1, false, &err);
+      incus_instance_set_state (incus, s->container, "freeze", -1, false, &err);
     }
   else if (strcmp (action, "killed") == 0 && (strcmp (status, "Running") == 0 || strcmp (status, "Frozen") == 0))
     {
       coi_warn (g->sink, "%s was stopped by its supervisor and is running again: stopping it", s->container);
-      incus_instance_set_state (g->incus, s->container, "stop", -1, true, &err);
+      incus_instance_set_state (incus, s->container, "stop", -1, true, &err);
     }
   if (err)
     coi_warn (g->sink, "hold on %s: %s", s->container, err->msg);
 }
 
-static const char *status_in (json_t *list, const char *name)
+static const char *status_in (json_t *list, const char *name, const char *project)
 {
   size_t i;
   json_t *it;
   json_array_foreach (list, i, it)
   {
     const char *n = json_string_value (json_object_get (it, "name"));
-    if (n && strcmp (n, name) == 0)
+    const char *p = json_string_value (json_object_get (it, "project"));
+    if (n && strcmp (n, name) == 0 && strcmp (p ? p : "default", project) == 0)
       {
         const char *st = json_string_value (json_object_get (it, "status"));
         return st ? st : "";
@@ -103,7 +109,7 @@ static const char *status_in (json_t *list, const char *name)
 
 static void reconcile_one (struct guard *g, struct gsession *s, json_t *list)
 {
-  const char *status = status_in (list, s->container);
+  const char *status = status_in (list, s->container, s->project);
   if (s->pending)
     {
       if (status == NULL && time (NULL) - s->reserved_at > GUARD_PENDING_TTL_S)
@@ -154,7 +160,7 @@ void guard_reconcile (struct guard *g)
   _cleanup_error_ coi_error_t err = NULL;
   if (g->sessions == NULL)
     return;
-  if (incus_instance_list (g->incus, 1, NULL, &list, &err) < 0)
+  if (incus_list (g->incus, "/1.0/instances?recursion=1&all-projects=true", &list, &err) < 0)
     {
       /* Incus away: judge nothing until it answers. */
       return;

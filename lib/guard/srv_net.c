@@ -47,12 +47,13 @@ static struct coi_net_policy *closed_policy (void)
 
 json_t *guard_op_net_reserve (struct guard_call *call)
 {
-  static const char *const keys[] = { "container", "devices", "profiles", "state_dir", NULL };
+  static const char *const keys[] = { "container", "project", "devices", "profiles", "state_dir", NULL };
   struct guard *g = call->g;
-  const char *name;
+  const char *name, *project;
   struct guard_owner owner = call->conn->peer;
   if (coi_guard_args_only (call->args, keys, &call->err) < 0
-      || coi_guard_arg_container (call->args, &name, &call->err) < 0 || state_dir_arg (call, &owner) < 0)
+      || coi_guard_arg_container (call->args, &name, &call->err) < 0
+      || coi_guard_arg_project (call->args, &project, &call->err) < 0 || state_dir_arg (call, &owner) < 0)
     return NULL;
   json_t *devices = json_object_get (call->args, "devices");
   json_t *profiles = json_object_get (call->args, "profiles");
@@ -61,12 +62,18 @@ json_t *guard_op_net_reserve (struct guard_call *call)
   struct gsession *s = gsession_find (g, name);
   if (s && !guard_may (call->conn, s))
     return guard_fail (call, COI_GUARD_DENIED, "%s belongs to %s", name, s->owner.name);
+  if (guard_other_project (call, s, project))
+    return NULL;
+  struct incus_client *incus = guard_incus (g, project, &call->err);
   _cleanup_json_ json_t *inst = NULL;
-  int found = incus_instance_find (g->incus, name, &inst, &call->err);
+  int found = incus ? incus_instance_find (incus, name, &inst, &call->err) : -1;
   if (found < 0)
     return NULL;
   if (found)
     return guard_fail (call, COI_GUARD_BUSY, "%s exists already", name);
+  /* Another client is creating it right now: that client's slot. */
+  if (s && s->pending && s->reserver && s->reserver != call->conn)
+    return guard_fail (call, COI_GUARD_BUSY, "%s is being created", name);
   if (s)
     gsession_drop (g, s, "reserved again");
 
@@ -76,7 +83,7 @@ json_t *guard_op_net_reserve (struct guard_call *call)
   _cleanup_net_session_ struct coi_net_session *ns = NULL;
   if (body == NULL || closed == NULL)
     return guard_fail (call, COI_GUARD_FAILED, "out of memory");
-  if (coi_net_prepare (g->incus, &g->where.site, closed, name, body, &ns, &call->err) < 0)
+  if (coi_net_prepare (incus, &g->where.site, closed, name, body, &ns, &call->err) < 0)
     return NULL;
   const struct coi_net_target *t = coi_net_session_target (ns);
   if (coi_net_apply (ns, &call->err) < 0)
@@ -85,11 +92,12 @@ json_t *guard_op_net_reserve (struct guard_call *call)
       coi_net_teardown (&g->where.site, name, &ignored);
       return NULL;
     }
-  if ((s = gsession_new (g, name)) == NULL)
+  if ((s = gsession_new (g, name, project)) == NULL)
     return guard_fail (call, COI_GUARD_FAILED, "out of memory");
   s->owner = owner;
   s->addr = t->addr;
   s->pending = true;
+  s->reserver = call->conn;
   s->reserved_at = time (NULL);
   if (gsession_save (g, s, &call->err) < 0)
     {
@@ -125,8 +133,9 @@ int guard_apply_rules (struct guard *g, struct gsession *s, coi_error_t *err)
 {
   _cleanup_net_policy_ struct coi_net_policy *p = NULL;
   _cleanup_net_session_ struct coi_net_session *ns = NULL;
-  if (coi_net_policy_from_json (s->policy, &p, err) < 0
-      || coi_net_attach (g->incus, &g->where.site, p, s->container, &ns, err) < 0)
+  struct incus_client *incus = guard_incus (g, s->project, err);
+  if (incus == NULL || coi_net_policy_from_json (s->policy, &p, err) < 0
+      || coi_net_attach (incus, &g->where.site, p, s->container, &ns, err) < 0)
     return -1;
   const struct coi_net_target *t = coi_net_session_target (ns);
   if (t->addr != s->addr)

@@ -36,7 +36,8 @@ static struct gsession *mine (struct guard_call *call, const char *name)
 
 /* The container's ownership label: set by the guard the first time, and
  * from then on the one thing that says whose container it is. */
-static int claim_owner (struct guard_call *call, const char *name, json_t *inst, uid_t uid)
+static int claim_owner (struct guard_call *call, struct incus_client *incus, const char *name, json_t *inst,
+                        uid_t uid)
 {
   const char *have = json_string_value (json_object_get (json_object_get (inst, "config"), OWNER_KEY));
   char want[24];
@@ -49,7 +50,7 @@ static int claim_owner (struct guard_call *call, const char *name, json_t *inst,
       return -1;
     }
   _cleanup_json_ json_t *patch = json_pack ("{s:{s:s}}", "config", OWNER_KEY, want);
-  if (patch == NULL || incus_instance_patch (call->g->incus, name, patch, &call->err) < 0)
+  if (patch == NULL || incus_instance_patch (incus, name, patch, &call->err) < 0)
     return -1;
   return 0;
 }
@@ -76,12 +77,13 @@ static int one_nic (struct guard_call *call, const char *name, json_t *inst)
 
 json_t *guard_op_session_guard (struct guard_call *call)
 {
-  static const char *const keys[] = { "container", "policy", "state_dir", NULL };
+  static const char *const keys[] = { "container", "project", "policy", "state_dir", NULL };
   struct guard *g = call->g;
-  const char *name, *dir;
+  const char *name, *dir, *project;
   json_t *policy_in;
   if (coi_guard_args_only (call->args, keys, &call->err) < 0
       || coi_guard_arg_container (call->args, &name, &call->err) < 0
+      || coi_guard_arg_project (call->args, &project, &call->err) < 0
       || coi_guard_arg_object (call->args, "policy", &policy_in, &call->err) < 0
       || coi_guard_arg_string (call->args, "state_dir", 255, &dir, &call->err) < 0)
     return NULL;
@@ -98,18 +100,22 @@ json_t *guard_op_session_guard (struct guard_call *call)
   struct gsession *s = gsession_find (g, name);
   if (s && !guard_may (call->conn, s))
     return guard_fail (call, COI_GUARD_DENIED, "%s belongs to %s", name, s->owner.name);
+  if (guard_other_project (call, s, project))
+    return NULL;
+  struct incus_client *incus = guard_incus (g, project, &call->err);
   _cleanup_json_ json_t *inst = NULL;
-  int found = incus_instance_find (g->incus, name, &inst, &call->err);
+  int found = incus ? incus_instance_find (incus, name, &inst, &call->err) : -1;
   if (found <= 0)
-    return found < 0 ? NULL : guard_fail (call, COI_GUARD_NOT_FOUND, "no container %s", name);
+    return found < 0 ? NULL
+                     : guard_fail (call, COI_GUARD_NOT_FOUND, "no container %s in project %s", name, project);
   uid_t owner_uid = s ? s->owner.uid : call->conn->peer.uid;
-  if (claim_owner (call, name, inst, owner_uid) < 0 || one_nic (call, name, inst) < 0)
+  if (claim_owner (call, incus, name, inst, owner_uid) < 0 || one_nic (call, name, inst) < 0)
     return NULL;
   if (s == NULL)
     {
       /* A container coi made before (persistent, resumed): its NIC address
          is taken over by the attach below. */
-      if ((s = gsession_new (g, name)) == NULL)
+      if ((s = gsession_new (g, name, project)) == NULL)
         return guard_fail (call, COI_GUARD_FAILED, "out of memory");
       s->owner = call->conn->peer;
     }
@@ -121,6 +127,7 @@ json_t *guard_op_session_guard (struct guard_call *call)
   json_decref (s->policy);
   s->policy = coi_net_policy_to_json (p);
   s->pending = false;
+  s->reserver = NULL;
   if (s->policy == NULL)
     return guard_fail (call, COI_GUARD_FAILED, "out of memory");
   if (s->addr == 0)
@@ -162,9 +169,10 @@ static int compose_spec (struct guard *g, struct gsession *s, json_t *client, co
   if (c == NULL || json_object_set_new (c, "container", json_string (s->container)) < 0)
     return coi_error_errno (err, ENOMEM, "session spec");
   json_object_del (c, "remote");
-  json_object_del (c, "project");
   json_object_del (c, "audit_log");
   json_object_del (c, "owner");
+  if (json_object_set_new (c, "project", json_string (s->project)) < 0)
+    return coi_error_errno (err, ENOMEM, "session spec");
   if (coi_guard_spec_from_json (&spec, c, err) < 0)
     return -1;
   _cleanup_net_policy_ struct coi_net_policy *p = NULL;
@@ -258,8 +266,8 @@ static json_t *describe (struct guard *g, struct gsession *s)
   if (guard_session_path (g, s->container, ".hold", hold_path, sizeof hold_path) == 0)
     hold = json_load_file (hold_path, 0, NULL);
   const char *mode = s->policy ? json_string_value (json_object_get (s->policy, "mode")) : NULL;
-  return json_pack ("{s:s, s:s, s:I, s:s?, s:s?, s:b, s:b, s:{s:b, s:b, s:i, s:i}, s:O?}", "container",
-                    s->container, "owner", s->owner.name, "uid", (json_int_t) s->owner.uid, "address",
+  return json_pack ("{s:s, s:s, s:s, s:I, s:s?, s:s?, s:b, s:b, s:{s:b, s:b, s:i, s:i}, s:O?}", "container",
+                    s->container, "project", s->project, "owner", s->owner.name, "uid", (json_int_t) s->owner.uid, "address",
                     s->addr ? coi_ipv4_str (s->addr, ip) : NULL, "mode", mode, "rules", s->rules,
                     "pending", s->pending, "supervisor", "wanted", s->supervise != NULL, "alive", alive,
                     "pid", (int) pid, "restarts", s->restarts, "hold", hold);
@@ -296,7 +304,8 @@ json_t *guard_op_session_unfreeze (struct guard_call *call)
   if (guard_session_path (call->g, name, ".hold", path, sizeof path) == 0)
     unlink (path);
   coi_info (call->g->sink, "hold on %s lifted by %s", name, call->conn->peer.name);
-  if (incus_instance_set_state (call->g->incus, name, "unfreeze", -1, false, &call->err) < 0)
+  struct incus_client *incus = guard_incus (call->g, s->project, &call->err);
+  if (incus == NULL || incus_instance_set_state (incus, name, "unfreeze", -1, false, &call->err) < 0)
     return NULL;
   return json_object ();
 }

@@ -99,7 +99,8 @@ void guard_supervisor_exited (struct guard *g, struct gsession *s)
     return; /* another one holds the session */
   _cleanup_error_ coi_error_t err = NULL;
   _cleanup_free_ char *status = NULL;
-  if (incus_instance_status (g->incus, s->container, &status, &err) < 0)
+  struct incus_client *incus = guard_incus (g, s->project, &err);
+  if (incus == NULL || incus_instance_status (incus, s->container, &status, &err) < 0)
     return; /* gone: the event or the next reconcile drops it */
   if (strcmp (status, "Running") != 0 && strcmp (status, "Frozen") != 0)
     return; /* the session ended: nothing to guard until it starts again */

@@ -149,8 +149,9 @@ static int prepare_body (void *data, const char *container, json_t *body, coi_er
   json_t *devices = json_object_get (body, "devices");
   json_t *profiles = json_object_get (body, "profiles");
   _cleanup_json_ json_t *plan = NULL;
-  json_t *args = json_pack ("{s:s, s:O?, s:O?, s:s}", "container", container, "devices", devices, "profiles",
-                            profiles, "state_dir", g->guard->state_dir);
+  json_t *args = json_pack ("{s:s, s:s, s:O?, s:O?, s:s}", "container", container, "project",
+                            incus_client_project (g->client), "devices", devices, "profiles", profiles,
+                            "state_dir", g->guard->state_dir);
   if (args == NULL)
     return coi_error_errno (err, ENOMEM, "plan the network of %s", container);
   if (coi_guard_link_call (g->guard, "net.reserve", args, &plan, err) < 0
@@ -211,7 +212,8 @@ static void log_applied (struct coi_session_guards *g, const char *container)
 static int guard_session (struct coi_session_guards *g, const char *container, coi_error_t *err)
 {
   json_t *policy = coi_net_policy_to_json (g->net);
-  json_t *args = policy ? json_pack ("{s:s, s:o, s:s}", "container", container, "policy", policy, "state_dir",
+  json_t *args = policy ? json_pack ("{s:s, s:s, s:o, s:s}", "container", container, "project",
+                                     incus_client_project (g->client), "policy", policy, "state_dir",
                                      g->guard->state_dir)
                         : NULL;
   _cleanup_json_ json_t *res = NULL;

@@ -1,9 +1,12 @@
-/* guard_call SOCKET [MESSAGE]: send MESSAGE (bytes as given, default
- * stdin) to a guard socket as one packet and print the reply.  For tests
- * that speak to the guard as a hostile client would: nothing is checked
- * on this side.  Exit 0 when a reply came, 1 when the connection closed,
- * 2 on usage or connect errors. */
+/* guard_call [-w FILE] SOCKET [MESSAGE]: send MESSAGE (bytes as given,
+ * default stdin) to a guard socket as one packet and print the reply.  For
+ * tests that speak to the guard as a hostile client would: nothing is
+ * checked on this side.  With -w, the connection stays open after the
+ * reply until FILE can be read to its end (a FIFO the test writes to), so
+ * that a test can hold what the guard ties to a connection.  Exit 0 when a
+ * reply came, 1 when the connection closed, 2 on usage or connect errors. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +14,29 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+static void wait_for (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  char buf[64];
+  while (read (fd, buf, sizeof buf) > 0)
+    ;
+  close (fd);
+}
+
 int main (int argc, char **argv)
 {
+  const char *hold = NULL;
+  if (argc > 2 && strcmp (argv[1], "-w") == 0)
+    {
+      hold = argv[2];
+      argc -= 2;
+      argv += 2;
+    }
   if (argc < 2 || strlen (argv[1]) >= sizeof ((struct sockaddr_un *) 0)->sun_path)
     {
-      fprintf (stderr, "usage: guard_call SOCKET [MESSAGE]\n");
+      fprintf (stderr, "usage: guard_call [-w FILE] SOCKET [MESSAGE]\n");
       return 2;
     }
   static char msg[1 << 20];
@@ -48,5 +69,9 @@ int main (int argc, char **argv)
     return 1;
   reply[r] = '\0';
   printf ("%s\n", reply);
+  fflush (stdout);
+  if (hold)
+    wait_for (hold);
+  close (fd);
   return 0;
 }

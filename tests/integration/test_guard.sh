@@ -23,14 +23,9 @@ U=$COI_TEST_USER
 UHOME=$(getent passwd "$U" | cut -d: -f6)
 UID_U=$(id -u "$U")
 IMAGE=${COI_TEST_IMAGE:-coi}
-if [ -n "${INCUS_DIR:-}" ]; then
-  GHOME=$INCUS_DIR/coi
-  TABLE=coi_$(printf %s "$INCUS_DIR" | sha256sum | cut -c1-8)
-else
-  GHOME=/run/coi
-  TABLE=coi
-fi
-SOCK=$GHOME/guard.sock
+# shellcheck source-path=SCRIPTDIR source=../lib/guard_site.sh
+. "$(dirname "$0")/../lib/guard_site.sh"
+GHOME=$GUARD_HOME TABLE=$GUARD_TABLE SOCK=$GUARD_SOCK
 export COI_CONTAINER_PREFIX=coitg-
 
 # Everything this test makes: the user's workspaces and state, root's.
@@ -121,6 +116,26 @@ like "hostile: an oversized message is refused" "$reply" "over"
 reply=$(runuser -u "$U" -- "$CALL" "$SOCK" '{"v":1,"op":"session.status","args":{}}')
 unlike "hostile: status shows the user none of root's sessions" "$reply" "$rc_name"
 like "hostile: the guard still answers" "$reply" '"ok":true'
+
+reply=$(runuser -u "$U" -- "$CALL" "$SOCK" '{"v":1,"op":"net.reserve","args":{"container":"coitg-proj","project":"a/../b","state_dir":"/tmp"}}')
+like "hostile: a project name that is no plain name is refused" "$reply" '"kind":"invalid"'
+
+# --- a reservation is its creator's while the creator is connected ----------------
+# Two runs racing for one slot: the second is told the name is busy (and
+# moves on to the next slot) instead of taking the first one's address.
+RES='{"v":1,"op":"net.reserve","args":{"container":"coitg-race","state_dir":"'"$UHOME"'/.coi"}}'
+HOLD=$(mktemp -u /tmp/coi-tg-hold.XXXXXX); mkfifo -m 666 "$HOLD"
+runuser -u "$U" -- "$CALL" -w "$HOLD" "$SOCK" "$RES" > "$HOLD.out" &
+holder=$!
+check "reserve: the first creator gets the name" wait_for 50 'grep -q "\"ok\":true" "$HOLD.out"'
+reply=$(runuser -u "$U" -- "$CALL" "$SOCK" "$RES")
+like "reserve: a second creator is told it is busy" "$reply" '"kind":"busy"'
+: > "$HOLD"   # the first creator goes away without creating anything
+wait "$holder"
+reply=$(runuser -u "$U" -- "$CALL" "$SOCK" "$RES")
+like "reserve: once its creator is gone, the name can be reserved again" "$reply" '"ok":true'
+runuser -u "$U" -- "$CALL" "$SOCK" '{"v":1,"op":"net.abandon","args":{"container":"coitg-race"}}' >/dev/null
+rm -f "$HOLD" "$HOLD.out"
 
 # --- rules follow the container, whoever deletes it ------------------------------
 incus delete -f "$rc_name" >/dev/null 2>&1
