@@ -30,15 +30,16 @@ static double mb (uint64_t b)
 }
 
 /* The session's network mode, from the supervisor's spec when there is one. */
-static void load_netview (const char *container, const char *self_ip, struct coi_netview *v)
+static void load_netview (const char *container, const char *guard_mode, const char *self_ip,
+                          struct coi_netview *v)
 {
   _cleanup_free_ char *path = NULL;
   _cleanup_error_ coi_error_t err = NULL;
   _cleanup_guard_spec_ struct coi_guard_spec spec;
   coi_guard_spec_init (&spec);
-  bool have = coi_run_path_peek (container, COI_RUN_SPEC, &path, &err) == 0 && access (path, R_OK) == 0
-              && coi_guard_spec_load (path, &spec, &err) == 0;
-  if (coi_netview_init (v, have ? spec.network_mode : NULL, &err) < 0)
+  bool have = guard_mode == NULL && coi_run_path_peek (container, COI_RUN_SPEC, &path, &err) == 0
+              && access (path, R_OK) == 0 && coi_guard_spec_load (path, &spec, &err) == 0;
+  if (coi_netview_init (v, guard_mode ? guard_mode : have ? spec.network_mode : NULL, &err) < 0)
     coi_netview_init (v, NULL, &err);
   struct in_addr in;
   if (self_ip && inet_pton (AF_INET, self_ip, &in) == 1)
@@ -107,7 +108,8 @@ static uint64_t sys_counter (const char *veth, const char *name)
   return f && fgets (buf, sizeof buf, f) ? strtoull (buf, NULL, 10) : 0;
 }
 
-int coi_monitor_snapshot (struct incus_client *c, const char *container, json_t **out, coi_error_t *err)
+int coi_monitor_snapshot (struct incus_client *c, const char *container,
+                          const struct coi_snapshot_guard *guard, json_t **out, coi_error_t *err)
 {
   _cleanup_json_ json_t *st = NULL;
   if (incus_instance_state (c, container, &st, err) < 0)
@@ -119,7 +121,13 @@ int coi_monitor_snapshot (struct incus_client *c, const char *container, json_t 
   const char *ip = incus_state_ipv4 (st, "eth0");
   bool guarded = false;
   pid_t sup = 0;
-  coi_supervisor_status (container, &guarded, &sup);
+  if (guard && guard->known)
+    {
+      guarded = guard->alive;
+      sup = guard->pid;
+    }
+  else
+    coi_supervisor_status (container, &guarded, &sup);
   struct timespec now;
   clock_gettime (CLOCK_REALTIME, &now);
   char ts[32];
@@ -147,7 +155,7 @@ int coi_monitor_snapshot (struct incus_client *c, const char *container, json_t 
   if (can_look)
     {
       struct coi_netview nv;
-      load_netview (container, ip, &nv);
+      load_netview (container, guard && guard->known ? guard->mode : NULL, ip, &nv);
       json_object_set_new (snap, "processes", processes (&cg));
       json_object_set_new (snap, "network", connections (init, &nv));
       struct coi_cgroup_stats cs;

@@ -8,6 +8,7 @@
 
 #include "cli/cmd_container_common.h"
 #include "cli/command.h"
+#include "guard/state.h"
 #include "cli/output.h"
 #include "monitor/audit_read.h"
 #include "monitor/snapshot.h"
@@ -116,10 +117,19 @@ COI_HANDLER (cmd_monitor)
   _cleanup_free_ char *name = NULL;
   if (coi_resolve_container (ctx, c, p.npos ? pos[0] : NULL, &name, err) < 0)
     return -1;
+  struct coi_guard_link *guard;
+  if (coi_ctx_guard (ctx, &guard, err) < 0)
+    return -1;
   for (;;)
     {
       _cleanup_json_ json_t *snap = NULL;
-      if (coi_monitor_snapshot (c, name, &snap, err) < 0)
+      _cleanup_json_ json_t *states = NULL;
+      struct coi_guard_state gs;
+      if (coi_guard_states (guard, &states, err) < 0)
+        return -1;
+      coi_guard_state_of (states, name, &gs);
+      struct coi_snapshot_guard sg = { gs.known, gs.alive, gs.pid, gs.mode[0] ? gs.mode : NULL };
+      if (coi_monitor_snapshot (c, name, &sg, &snap, err) < 0)
         return -1;
       if (json)
         return coi_print_json (snap, err);

@@ -19,7 +19,12 @@ export COI_CONTAINER_PREFIX=coi-test-al-
 export COI_USE_DUMMY=1
 REAL_HOME=$HOME
 TMPD=$(mktemp -d /tmp/coi-test-al.XXXXXX) || bail "cannot make a temporary directory"
-export HOME=$TMPD/home COI_RUN_DIR=$TMPD/run
+export HOME=$TMPD/home
+# Alerts are the user's (~/.coi/run); the spec and supervisor log are the
+# guard's, in its state directory (per server when INCUS_DIR names one).
+RUN=$HOME/.coi/run
+# shellcheck source-path=SCRIPTDIR source=../lib/guard_site.sh
+. "$HERE/../lib/guard_site.sh"
 WS=$TMPD/ws
 mkdir -p "$HOME/.config/coi" "$WS" || bail "cannot make $HOME and $WS"
 printf '[monitoring]\nenabled = true\n' > "$HOME/.config/coi/config.toml" || bail "cannot write the configuration"
@@ -33,7 +38,7 @@ cleanup ()
   for p in $DRIVERS; do kill "$p" 2>/dev/null; done
   for c in $(inc list -c n --format csv "^$STEM" 2>/dev/null); do inc delete -f "$c" >/dev/null 2>&1; done
   # Supervisors still exiting would make their run directory again.
-  for _ in $(seq 1 50); do pgrep -f "__supervis[e] --spec $COI_RUN_DIR/" >/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 50); do pgrep -f "__supervis[e] --spec $GUARD_SESSIONS/$STEM" >/dev/null || break; sleep 0.1; done
   rm -rf "$TMPD"
 }
 trap cleanup EXIT
@@ -88,7 +93,7 @@ like "background session: named in this workspace" "$c" "$STEM"
 [ -n "$c" ] || { echo "Bail out! no session container"; exit 1; }
 is "background session: guarded by its supervisor" "$(guarded "$c")" true
 is "background session: [monitoring] enabled reaches the supervisor" \
-   "$(jq -r .monitoring.enabled "$COI_RUN_DIR/$c.spec.json" 2>/dev/null)" true
+   "$(jq -r .monitoring.enabled "$GUARD_SESSIONS/$c.spec.json" 2>/dev/null)" true
 
 drive attach "$COI" attach "$c"
 check "attach: the session's screen arrives" wait_for "$TMPD/attach.out" "Session:" 30
@@ -108,8 +113,8 @@ is "attach: the session still runs" "$(inc list "^$c\$" -c s --format csv)" RUNN
 
 # A second alert while nobody is attached is not replayed at the next attach.
 env_scan "$c"
-for _ in $(seq 1 50); do [ "$(wc -l < "$COI_RUN_DIR/$c.alerts")" -ge 2 ] && break; sleep 0.1; done
-is "detached: the supervisor wrote a second alert" "$(wc -l < "$COI_RUN_DIR/$c.alerts")" 2
+for _ in $(seq 1 50); do [ "$(wc -l < "$RUN/$c.alerts")" -ge 2 ] && break; sleep 0.1; done
+is "detached: the supervisor wrote a second alert" "$(wc -l < "$RUN/$c.alerts")" 2
 drive again "$COI" attach "$c"
 # Not vacuous: the second attach did show the session.
 check "attach again: the session's screen arrives" wait_for "$TMPD/again.out" "Session:" 30
@@ -134,10 +139,10 @@ check "shell: detaching ends coi shell" wait_for "$TMPD/shell.rc" "" 60
 is "shell: exit code 0" "$(cat "$TMPD/shell.rc" 2>/dev/null)" 0
 
 # Both sessions are over; their supervisors exit and leave their logs.
-for _ in $(seq 1 100); do pgrep -f "__supervis[e] --spec $COI_RUN_DIR/" >/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 100); do pgrep -f "__supervis[e] --spec $GUARD_SESSIONS/$STEM" >/dev/null || break; sleep 0.1; done
 # Not vacuous: the log is there (both sessions had slot 1: one name, one log).
-check "supervisors: the session's log is there" test -s "$COI_RUN_DIR/$c.supervisor.log"
-unlike "supervisors: no sanitizer report in their logs" "$(cat "$COI_RUN_DIR"/*.supervisor.log 2>/dev/null)" "Sanitizer"
-unlike "supervisors: no undefined behaviour in their logs" "$(cat "$COI_RUN_DIR"/*.supervisor.log 2>/dev/null)" "runtime error"
+check "supervisors: the session's log is there" test -s "$GUARD_SESSIONS/$c.supervisor.log"
+unlike "supervisors: no sanitizer report in their logs" "$(cat "$GUARD_SESSIONS/$STEM"*.supervisor.log 2>/dev/null)" "Sanitizer"
+unlike "supervisors: no undefined behaviour in their logs" "$(cat "$GUARD_SESSIONS/$STEM"*.supervisor.log 2>/dev/null)" "runtime error"
 
 finish

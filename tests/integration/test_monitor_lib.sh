@@ -198,7 +198,11 @@ mon_start ()
 mon_setup ()
 {
   MON_TMP=$(mktemp -d /tmp/coi-test-mon.XXXXXX) || bail "cannot make a temporary directory"
-  export HOME=$MON_TMP/home COI_RUN_DIR=$MON_TMP/run
+  # The user's run files (alerts) are in ~/.coi/run; a supervisor's own
+  # (lock, log) beside its spec, in $MON_TMP.
+  export HOME=$MON_TMP/home
+  MON_RUN=$HOME/.coi/run
+  mkdir -p "$MON_RUN" || bail "cannot make $MON_RUN"
   mkdir -p "$HOME" || bail "cannot make $HOME"
   trap mon_cleanup EXIT
   # A signal ends the script through exit, so the EXIT trap still cleans up.

@@ -2,6 +2,7 @@
  * test_monitor_spawn COI_BINARY SPEC_PATH starts a supervisor through
  * coi_supervisor_spawn, prints its pid and exits, leaving it detached. */
 #include <stdio.h>
+#include <string.h>
 
 #include "monitor/guard_spec.h"
 #include "monitor/supervisor.h"
@@ -24,8 +25,14 @@ int main (int argc, char **argv)
     return coi_error_report (&err, stderr);
   bool guarded = false;
   pid_t holder = 0;
-  /* The answer comes after the lock is taken: status must agree at once. */
-  int r = coi_supervisor_status (spec.container, &guarded, &holder);
+  /* The answer comes after the lock is taken (beside the spec): status
+     must agree at once. */
+  char dir[4096];
+  snprintf (dir, sizeof dir, "%s", argv[2]);
+  char *slash = strrchr (dir, '/');
+  if (slash)
+    *slash = '\0';
+  int r = coi_supervisor_status_in (slash ? dir : ".", spec.container, &guarded, &holder);
   coi_guard_spec_clear (&spec);
   if (r < 0 || !guarded || holder != pid)
     {

@@ -21,16 +21,16 @@ events () { mon_audit "$1" | jq -r 'select(.type=="session") | .event' | tr '\n'
 # --- max_duration: a detached ephemeral session stops on time ---------------
 c=${MON_PREFIX}dur-$$
 mon_container "$c" || bail "cannot start $c"
-mon_spec "$MON_TMP/$c.json" "$c" true open ',"runtime":{"max_duration_sec":5,"auto_stop":true,"stop_graceful":true,"stop_timeout_sec":5}'
+mon_spec "$MON_RUN/$c.spec.json" "$c" true open ',"runtime":{"max_duration_sec":5,"auto_stop":true,"stop_graceful":true,"stop_timeout_sec":5}'
 t0=$(mon_ms)
-sup=$(mon_supervise "$MON_TMP/$c.json"); rc=$?
+sup=$(mon_supervise "$MON_RUN/$c.spec.json"); rc=$?
 is "spawn: returns once the supervisor is ready" "$rc" 0
 # The launcher (test_monitor_spawn) has exited; the supervisor lives on in
 # its own session without a terminal.
 check "spawn: supervisor alive after its launcher exited" alive "$sup"
 is "spawn: no controlling terminal" "$(ps -o tty= -p "$sup" | tr -d ' ')" "?"
 unlike "spawn: not in the test's session" " $(ps -o sid= -p "$sup") " " $(ps -o sid= -p $$) "
-is "spawn: a second start finds the running supervisor" "$("$SPAWN" "$COI" "$MON_TMP/$c.json")" "$sup"
+is "spawn: a second start finds the running supervisor" "$("$SPAWN" "$COI" "$MON_RUN/$c.spec.json")" "$sup"
 guarded=$("$COI" monitor "$c" --format json 2>/dev/null | jq -r '"\(.guarded) \(.supervisor_pid)"')
 is "monitor: reports the guard" "$guarded" "true $sup"
 mon_wait_down "$c" 20000 >/dev/null; rc=$?
@@ -46,13 +46,13 @@ like "max_duration: second start reloaded the spec" "$(events "$c")" "spec_reloa
 like "max_duration: audit end of session" "$(events "$c")" "max_duration_reached stopped_at_max_duration stop cleanup supervisor_exit"
 is "max_duration: stop reason" "$(mon_audit "$c" | jq -r 'select(.event=="stop") | .details.reason')" max_duration
 is "max_duration: run files removed" \
-  "$(find "$COI_RUN_DIR" -maxdepth 1 \( -name "$c.lock*" -o -name "$c.spec*" -o -name "$c.alerts*" \) | wc -l)" 0
+  "$(find "$MON_RUN" -maxdepth 1 \( -name "$c.lock*" -o -name "$c.spec*" \) | wc -l)" 0
 
 # --- persistent session stopped by the user: kept, supervisor leaves ---------
 c=${MON_PREFIX}keep-$$
 mon_container "$c" || bail "cannot start $c"
-mon_spec "$MON_TMP/$c.json" "$c" false open
-sup=$(mon_supervise "$MON_TMP/$c.json") || bail "no supervisor for $c"
+mon_spec "$MON_RUN/$c.spec.json" "$c" false open
+sup=$(mon_supervise "$MON_RUN/$c.spec.json") || bail "no supervisor for $c"
 incus stop "$c" >/dev/null
 check "stopped: supervisor exits" wait_exit "$sup" 50
 is "stopped: persistent container kept" "$(status "$c")" STOPPED
@@ -62,8 +62,8 @@ incus delete "$c" >/dev/null
 # --- container deleted under the supervisor ----------------------------------
 c=${MON_PREFIX}gone-$$
 mon_container "$c" || bail "cannot start $c"
-mon_spec "$MON_TMP/$c.json" "$c" false open
-sup=$(mon_supervise "$MON_TMP/$c.json") || bail "no supervisor for $c"
+mon_spec "$MON_RUN/$c.spec.json" "$c" false open
+sup=$(mon_supervise "$MON_RUN/$c.spec.json") || bail "no supervisor for $c"
 incus delete -f "$c" >/dev/null
 check "deleted: supervisor exits" wait_exit "$sup" 50
 reason=$(mon_audit "$c" | jq -r 'select(.event=="stop") | .details.reason')
@@ -72,8 +72,8 @@ case "$reason" in gone|stopped) tap_ok "deleted: reason recorded ($reason)" ;; *
 # --- SIGTERM: the supervisor goes, the container stays -----------------------
 c=${MON_PREFIX}term-$$
 mon_container "$c" || bail "cannot start $c"
-mon_spec "$MON_TMP/$c.json" "$c" true open
-sup=$(mon_supervise "$MON_TMP/$c.json") || bail "no supervisor for $c"
+mon_spec "$MON_RUN/$c.spec.json" "$c" true open
+sup=$(mon_supervise "$MON_RUN/$c.spec.json") || bail "no supervisor for $c"
 kill -TERM "$sup"
 check "SIGTERM: supervisor exits" wait_exit "$sup" 50
 is "SIGTERM: container still running" "$(status "$c")" RUNNING
@@ -83,13 +83,13 @@ is "SIGTERM: no longer guarded" "$guarded" false
 
 # --- HIGH pauses, coi unfreeze resumes, the alert reaches the alerts file ----
 # (the same container, guarded again)
-sup=$(mon_supervise "$MON_TMP/$c.json") || bail "no supervisor for $c"
+sup=$(mon_supervise "$MON_RUN/$c.spec.json") || bail "no supervisor for $c"
 incus exec "$c" -- cat /etc/shadow >/dev/null 2>&1
 for _ in $(seq 1 40); do [ "$(status "$c")" = FROZEN ] && break; sleep 0.1; done
 is "shadow read: container paused" "$(status "$c")" FROZEN
 like "shadow read: audit finding" "$(mon_audit "$c" | jq -c 'select(.type=="threat") | [.level,.rule,.action]')" '["high","shadow-read","paused"]'
-like "shadow read: alert line for the terminal" "$(cat "$COI_RUN_DIR/$c.alerts" 2>/dev/null)" "[HIGH]"
-like "shadow read: alert says how to resume" "$(cat "$COI_RUN_DIR/$c.alerts" 2>/dev/null)" "coi unfreeze $c"
+like "shadow read: alert line for the terminal" "$(cat "$MON_RUN/$c.alerts" 2>/dev/null)" "[HIGH]"
+like "shadow read: alert says how to resume" "$(cat "$MON_RUN/$c.alerts" 2>/dev/null)" "coi unfreeze $c"
 out=$("$COI" unfreeze "$c" 2>&1); rc=$?
 is "unfreeze: exit 0" "$rc" 0
 like "unfreeze: message" "$out" "resumed"

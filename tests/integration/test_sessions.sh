@@ -6,6 +6,8 @@ set -u
 COI=$(realpath "$1")
 # shellcheck source-path=SCRIPTDIR source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/guard_site.sh
+. "$(dirname "$0")/../lib/guard_site.sh"
 
 IMAGE=${COI_TEST_IMAGE:-coi}
 export COI_CONTAINER_PREFIX=coit-
@@ -29,7 +31,7 @@ trap cleanup EXIT
 containers () { incus list -c n --format csv "^$STEM" 2>/dev/null | sort | tr '\n' ' '; }
 # The network rules (chains and sets) of this workspace's containers: each
 # carries a comment naming its container.
-own_rules () { nft list table inet coi 2>/dev/null | grep -c "comment \"coi:$STEM" || true; }
+own_rules () { nft list table inet "$GUARD_TABLE" 2>/dev/null | grep -c "comment \"coi:$STEM" || true; }
 
 # --- coi run: output, streams, exit codes ------------------------------------
 out=$("$COI" run --image "$IMAGE" -- echo hello 2>/tmp/coi-run-err.$$); rc=$?
