@@ -40,6 +40,18 @@ require_root() {
 }
 
 # The user the set-up is for: the one who ran sudo, or root.
+# close_inherited_fds: in a subshell about to exec a daemon, close every
+# descriptor above stderr.  A daemon that kept its starter's lock or pipe
+# would hold a lock forever or keep a CI job's output open.
+close_inherited_fds() {
+  local fd
+  for fd in "/proc/$BASHPID/fd"/*; do
+    fd=${fd##*/}
+    [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+  done
+  return 0
+}
+
 invoking_user() { echo "${SUDO_USER:-root}"; }
 
 # The URI apt uses for Debian $1 (e.g. bookworm): the URIs line of the

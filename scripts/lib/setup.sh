@@ -90,7 +90,7 @@ start_incusd() {
   local grp=root
   getent group incus-admin >/dev/null && grp=incus-admin
   # Detached, with the limits and PATH of the packaged init script.
-  ( ulimit -n 1048576 2>/dev/null || true; ulimit -u unlimited 2>/dev/null || true
+  ( close_inherited_fds; ulimit -n 1048576 2>/dev/null || true; ulimit -u unlimited 2>/dev/null || true
     PATH=/usr/libexec/incus:$PATH exec setsid /usr/libexec/incus/incusd --group "$grp" \
       --logfile "$(incusd_logfile)" </dev/null >>"$(incusd_logfile).out" 2>&1 ) &
   echo $! > "$(incusd_pidfile)"
@@ -284,7 +284,7 @@ start_guard() {
   stop_guard
   install -D -m 0755 -o root -g root "$src" "$bin.new" && mv -f "$bin.new" "$bin"
   mkdir -p "$(guard_home)"
-  ( exec setsid env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  ( close_inherited_fds; exec setsid env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       ${INCUS_DIR:+INCUS_DIR=$INCUS_DIR} "$bin" guard </dev/null >>"$(guard_log)" 2>&1 ) &
   echo $! > "$(guard_pidfile)"
   for _ in $(seq 1 100); do

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/command.h"
 #include "guard/server.h"
@@ -46,6 +47,10 @@ COI_HANDLER (cmd_guard)
   _cleanup_free_ char *incus_socket = incus_local_socket (ctx->env);
   if (incus_socket == NULL)
     return coi_error_errno (err, ENOMEM, "guard");
+  /* A root service keeps nothing its starter had open: not a lock, not a
+     pipe a job waits on, not a file a user could have handed it. */
+  if (close_range (3, ~0U, 0) < 0)
+    return coi_error_errno (err, errno, "guard: close inherited descriptors");
   const struct coi_sink sink = { .emit = log_line };
   setvbuf (stderr, NULL, _IOLBF, 0);
   struct coi_guard_server_opts so = {
