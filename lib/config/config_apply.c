@@ -81,23 +81,24 @@ static int merge (struct cfg_entry *e, const struct coi_config_key *k, struct to
       e->v = nv;
       return 0;
     }
-  _cleanup_toml_ struct toml_value *owned = nv;
+  /* Its items move into the entry; what is left is freed here. */
+  _cleanup_toml_ struct toml_value *rest = nv;
   if (k->type == CFG_MAP)
     {
-      for (size_t i = 0; i < nv->u.tab.n; i++)
+      for (size_t i = 0; i < rest->u.tab.n; i++)
         {
-          struct toml_kv *kv = &nv->u.tab.items[i];
+          struct toml_kv *kv = &rest->u.tab.items[i];
           if (toml_table_set (e->v, kv->key, kv->keylen, steal_pointer (&kv->value)) < 0)
             return -1;
         }
       return 0;
     }
-  for (size_t i = 0; i < nv->u.arr.n; i++)
+  for (size_t i = 0; i < rest->u.arr.n; i++)
     {
       bool dup = false;
       for (size_t j = 0; j < e->v->u.arr.n && !dup; j++)
-        dup = toml_equal (e->v->u.arr.items[j], nv->u.arr.items[i]);
-      if (!dup && toml_array_push (e->v, steal_pointer (&nv->u.arr.items[i])) < 0)
+        dup = toml_equal (e->v->u.arr.items[j], rest->u.arr.items[i]);
+      if (!dup && toml_array_push (e->v, steal_pointer (&rest->u.arr.items[i])) < 0)
         return -1;
     }
   return 0;

@@ -148,10 +148,10 @@ static bool in_choices (const char *choices, const char *s)
 
 static char *choices_text (const char *choices)
 {
-  char *s = strdup (choices), *out = NULL;
+  _cleanup_free_ char *s = strdup (choices);
+  char *out = NULL;
   if (s == NULL)
     return NULL;
-  _cleanup_free_ char *owned = s;
   size_t n = 0;
   for (char *p = s; *p; p++)
     n += *p == '|';

@@ -129,40 +129,12 @@ static void on_accept (struct guard *g)
 
 static void answer (struct guard *g, struct gconn *c, json_t *msg)
 {
-  struct guard_call call = { .g = g, .conn = c, .fd = -1 };
-  const char *op = NULL;
-  _cleanup_json_ json_t *reply = NULL;
-  if (coi_guard_parse_request (msg, &op, &call.args, &call.err) < 0)
-    reply = coi_guard_reply_error (call.err->status == EPROTONOSUPPORT ? COI_GUARD_UNSUPPORTED
-                                                                        : COI_GUARD_INVALID,
-                                   call.err->msg);
-  else
-    {
-      guard_op_fn fn = guard_op_lookup (op);
-      json_t *result = NULL;
-      if (fn == NULL)
-        guard_fail (&call, COI_GUARD_UNSUPPORTED, "unknown op '%s'", op);
-      else
-        result = fn (&call);
-      if (call.deferred)
-        return;
-      if (result)
-        reply = coi_guard_reply_ok (result);
-      else
-        {
-          if (call.err == NULL)
-            guard_fail (&call, COI_GUARD_FAILED, "failed");
-          /* The argument checks fail with EINVAL and no kind of their own. */
-          if (call.kind == COI_GUARD_OK)
-            call.kind = call.err->status == EINVAL ? COI_GUARD_INVALID : COI_GUARD_FAILED;
-          reply = coi_guard_reply_error (call.kind, call.err->msg);
-          coi_info (g->sink, "%s by %s refused: %s", op, c->peer.name, call.err->msg);
-        }
-    }
-  guard_reply (g, c->fd, reply, call.fd);
-  if (call.fd >= 0)
-    close (call.fd);
-  coi_error_release (&call.err);
+  int fd = -1;
+  _cleanup_json_ json_t *reply = guard_answer (g, c, msg, &fd);
+  if (reply)
+    guard_reply (g, c->fd, reply, fd);
+  if (fd >= 0)
+    close (fd);
 }
 
 static void on_conn (struct guard *g, struct gconn *c)

@@ -169,6 +169,10 @@ int guard_events_connect (struct guard *g, coi_error_t *err);
 /* A held session (paused or stopped by its supervisor) stays so. */
 void guard_enforce_hold (struct guard *g, struct gsession *s);
 
+/* The reply to one request (NULL: deferred, or out of memory); *fd a
+ * descriptor to send with it, or -1. */
+json_t *guard_answer (struct guard *g, struct gconn *c, json_t *msg, int *fd);
+
 /* Reply to a deferred request. */
 void guard_reply (struct guard *g, int conn_fd, json_t *reply, int fd);
 
