@@ -21,6 +21,7 @@ if [ "$(id -u)" != 0 ] || [ -z "${COI_TEST_USER:-}" ]; then
 fi
 U=$COI_TEST_USER
 UHOME=$(getent passwd "$U" | cut -d: -f6)
+[ -n "$UHOME" ] && [ -d "$UHOME" ] || bail "no user $U with a home directory"
 UID_U=$(id -u "$U")
 IMAGE=${COI_TEST_IMAGE:-coi}
 # shellcheck source-path=SCRIPTDIR source=../lib/guard_site.sh
@@ -29,7 +30,7 @@ GHOME=$GUARD_HOME TABLE=$GUARD_TABLE SOCK=$GUARD_SOCK
 export COI_CONTAINER_PREFIX=coitg-
 
 # Everything this test makes: the user's workspaces and state, root's.
-UWS=$(runuser -u "$U" -- mktemp -d "$UHOME/coi-guard-ws.XXXXXX")
+UWS=$(runuser -u "$U" -- mktemp -d "$UHOME/coi-guard-ws.XXXXXX") && [ -d "$UWS" ] || bail "cannot make $U's workspace"
 RWS=$(mktemp -d /tmp/coi-guard-root.XXXXXX)
 RHOME=$(mktemp -d /tmp/coi-guard-home.XXXXXX)
 cleanup ()
@@ -124,7 +125,7 @@ like "hostile: a project name that is no plain name is refused" "$reply" '"kind"
 # Two runs racing for one slot: the second is told the name is busy (and
 # moves on to the next slot) instead of taking the first one's address.
 RES='{"v":1,"op":"net.reserve","args":{"container":"coitg-race","state_dir":"'"$UHOME"'/.coi"}}'
-HOLD=$(mktemp -u /tmp/coi-tg-hold.XXXXXX); mkfifo -m 666 "$HOLD"
+HOLD=$(mktemp -u /tmp/coi-tg-hold.XXXXXX)
 runuser -u "$U" -- "$CALL" -w "$HOLD" "$SOCK" "$RES" > "$HOLD.out" &
 holder=$!
 check "reserve: the first creator gets the name" wait_for 50 'grep -q "\"ok\":true" "$HOLD.out"'
