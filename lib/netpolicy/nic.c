@@ -251,6 +251,13 @@ int coi_net_nic_apply_to_body (json_t *body, const struct coi_net_bridge *b, uin
   char a[COI_IPV4_STRLEN];
   json_t *devices = json_object_get (body, "devices");
   json_t *config = json_object_get (body, "config");
+  /* null, as a JSON body may say, is no devices at all. */
+  if (json_is_null (devices))
+    devices = NULL;
+  if (json_is_null (config))
+    config = NULL;
+  if ((devices && !json_is_object (devices)) || (config && !json_is_object (config)))
+    return coi_error_make (err, EINVAL, "NIC plan: devices and config must be objects");
   if (devices == NULL)
     {
       devices = json_object ();
