@@ -130,7 +130,8 @@ check "shell: the agent's screen arrives" wait_for "$TMPD/shell.out" "Session:" 
 c=$(screen_text "$TMPD/shell.out" | sed -n 's/^Container: //p' | head -1)
 like "shell: named in this workspace" "$c" "$STEM"
 [ -n "$c" ] || { echo "Bail out! no session container"; exit 1; }
-for _ in $(seq 1 50); do [ "$(guarded "$c")" = true ] && break; sleep 0.1; done
+for _ in $(seq 1 300); do [ "$(guarded "$c")" = true ] && break; sleep 0.1; done
+is "shell: guarded by its supervisor before the trigger" "$(guarded "$c")" true
 env_scan "$c"
 check "shell: an alert line arrives on the terminal" wait_for "$TMPD/shell.out" "[coi] [WARNING]" 20
 like "shell: the alert is one raw-mode line naming the container" "$(alert_line "$TMPD/shell.out" "in $c: alerted")" "[coi] [WARNING]"
