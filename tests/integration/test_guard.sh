@@ -73,11 +73,16 @@ out=$(as_user "$COI" run --image "$IMAGE" -- sh -c '
   chmod 2755 /workspace/s1; echo "chmod2=$?"
   python3 -c "import os; os.close(os.open(\"/workspace/s2\", os.O_CREAT|os.O_WRONLY, 0o4755))" 2>/dev/null; echo "open=$?"
   sudo sh -c "cp /bin/sh /workspace/s3; chmod u+s /workspace/s3"; echo "root=$?"
-  mkdir /workspace/d && chmod g+s /workspace/d; echo "dir=$?"' 2>/dev/null)
+  mkdir /workspace/d && chmod g+s /workspace/d; echo "dir=$?"
+  sudo mknod /workspace/null c 1 3; echo "mknod=$?"
+  sudo mknod /workspace/sda b 8 0; echo "mknodb=$?"' 2>/dev/null)
 like "setid: chmod 4755 is refused" "$out" "chmod4=1"
 like "setid: chmod 2755 is refused" "$out" "chmod2=1"
 like "setid: even root in the container cannot" "$out" "root=1"
 is "setid: no setuid or setgid file reached the host" "$(find "$UWS" -perm /6000 | wc -l)" 0
+like "devices: root in the container cannot make a character device" "$out" "mknod=1"
+like "devices: nor a block device" "$out" "mknodb=1"
+is "devices: no device node reached the host" "$(find "$UWS" \( -type c -o -type b \) | wc -l)" 0
 check "setid: the files themselves are there" test -e "$UWS/s1"
 
 # --- under sudo the workspace is the invoking user's, as root root's ---------------
