@@ -156,6 +156,11 @@ json_t *guard_op_session_unfreeze (struct guard_call *call);
 json_t *guard_op_clean (struct guard_call *call);
 /* May the caller act on the session? (root may act on any) */
 bool guard_may (const struct gconn *c, const struct gsession *s);
+/* The request's args are {"container"} and nothing else. */
+int guard_args_container_only (struct guard_call *call, const char **name);
+/* The named session: 1 with *s the caller's, 0 when there is none, -1 with
+ * the call failed when it is someone else's. */
+int guard_session_of (struct guard_call *call, const char *name, struct gsession **s);
 
 /* Bring every session in line with Incus: gone containers lose their
  * rules, live ones get them back, dead supervisors start again, holds are

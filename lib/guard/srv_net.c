@@ -14,11 +14,6 @@
 #include "netpolicy/state.h"
 #include "util/cleanup.h"
 
-bool guard_may (const struct gconn *c, const struct gsession *s)
-{
-  return c->peer.uid == 0 || c->peer.uid == s->owner.uid;
-}
-
 /* The caller's ~/.coi: absolute, plain, and only ever opened as the caller. */
 static int state_dir_arg (struct guard_call *call, struct guard_owner *o)
 {
@@ -59,10 +54,8 @@ json_t *guard_op_net_reserve (struct guard_call *call)
   json_t *profiles = json_object_get (call->args, "profiles");
   if ((devices && !json_is_object (devices)) || (profiles && !json_is_array (profiles)))
     return guard_fail (call, COI_GUARD_INVALID, "devices/profiles: wrong type");
-  struct gsession *s = gsession_find (g, name);
-  if (s && !guard_may (call->conn, s))
-    return guard_fail (call, COI_GUARD_DENIED, "%s belongs to %s", name, s->owner.name);
-  if (guard_other_project (call, s, project))
+  struct gsession *s;
+  if (guard_session_of (call, name, &s) < 0 || guard_other_project (call, s, project))
     return NULL;
   struct incus_client *incus = guard_incus (g, project, &call->err);
   _cleanup_json_ json_t *inst = NULL;
@@ -113,16 +106,11 @@ json_t *guard_op_net_reserve (struct guard_call *call)
 
 json_t *guard_op_net_abandon (struct guard_call *call)
 {
-  static const char *const keys[] = { "container", NULL };
   const char *name;
-  if (coi_guard_args_only (call->args, keys, &call->err) < 0
-      || coi_guard_arg_container (call->args, &name, &call->err) < 0)
-    return NULL;
-  struct gsession *s = gsession_find (call->g, name);
-  if (s == NULL)
-    return json_object ();
-  if (!guard_may (call->conn, s))
-    return guard_fail (call, COI_GUARD_DENIED, "%s belongs to %s", name, s->owner.name);
+  struct gsession *s;
+  int r = guard_args_container_only (call, &name) < 0 ? -1 : guard_session_of (call, name, &s);
+  if (r <= 0)
+    return r < 0 ? NULL : json_object ();
   /* Only a reservation that never became a container is abandoned. */
   if (s->pending)
     gsession_drop (call->g, s, "abandoned before create");

@@ -20,18 +20,11 @@
 /* A caller's session, or a refusal: NULL with the call failed. */
 static struct gsession *mine (struct guard_call *call, const char *name)
 {
-  struct gsession *s = gsession_find (call->g, name);
-  if (s == NULL)
-    {
-      guard_fail (call, COI_GUARD_NOT_FOUND, "%s is not guarded", name);
-      return NULL;
-    }
-  if (!guard_may (call->conn, s))
-    {
-      guard_fail (call, COI_GUARD_DENIED, "%s belongs to %s", name, s->owner.name);
-      return NULL;
-    }
-  return s;
+  struct gsession *s;
+  int r = guard_session_of (call, name, &s);
+  if (r == 0)
+    guard_fail (call, COI_GUARD_NOT_FOUND, "%s is not guarded", name);
+  return r > 0 ? s : NULL;
 }
 
 /* The container's ownership label: set by the guard the first time, and
@@ -97,10 +90,8 @@ json_t *guard_op_session_guard (struct guard_call *call)
     }
   /* The guard's own nflog range, whatever the client thought. */
   p->log_group = g->where.site.log_base;
-  struct gsession *s = gsession_find (g, name);
-  if (s && !guard_may (call->conn, s))
-    return guard_fail (call, COI_GUARD_DENIED, "%s belongs to %s", name, s->owner.name);
-  if (guard_other_project (call, s, project))
+  struct gsession *s;
+  if (guard_session_of (call, name, &s) < 0 || guard_other_project (call, s, project))
     return NULL;
   struct incus_client *incus = guard_incus (g, project, &call->err);
   _cleanup_json_ json_t *inst = NULL;
@@ -242,16 +233,11 @@ json_t *guard_op_session_supervise (struct guard_call *call)
 
 json_t *guard_op_session_release (struct guard_call *call)
 {
-  static const char *const keys[] = { "container", NULL };
   const char *name;
-  if (coi_guard_args_only (call->args, keys, &call->err) < 0
-      || coi_guard_arg_container (call->args, &name, &call->err) < 0)
-    return NULL;
-  struct gsession *s = gsession_find (call->g, name);
-  if (s == NULL)
-    return json_object ();
-  if (!guard_may (call->conn, s))
-    return guard_fail (call, COI_GUARD_DENIED, "%s belongs to %s", name, s->owner.name);
+  struct gsession *s;
+  int r = guard_args_container_only (call, &name) < 0 ? -1 : guard_session_of (call, name, &s);
+  if (r <= 0)
+    return r < 0 ? NULL : json_object ();
   gsession_drop (call->g, s, "released by its owner");
   return json_object ();
 }
@@ -292,10 +278,8 @@ json_t *guard_op_session_status (struct guard_call *call)
 
 json_t *guard_op_session_unfreeze (struct guard_call *call)
 {
-  static const char *const keys[] = { "container", NULL };
   const char *name;
-  if (coi_guard_args_only (call->args, keys, &call->err) < 0
-      || coi_guard_arg_container (call->args, &name, &call->err) < 0)
+  if (guard_args_container_only (call, &name) < 0)
     return NULL;
   struct gsession *s = mine (call, name);
   if (s == NULL)

@@ -3,14 +3,13 @@
  * scripts/coi-up.sh like incusd. */
 #include <errno.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/command.h"
+#include "cli/output.h"
 #include "guard/server.h"
 #include "incus/remote.h"
 #include "util/cleanup.h"
-#include "util/clock.h"
 
 struct guard_opts
 {
@@ -21,17 +20,6 @@ static const struct coi_opt guard_options[] = {
   { "group", 0, OPT_STRING, OPT_AT (struct guard_opts, group), "Group allowed on the socket (default incus-admin)", NULL, "GROUP" },
   OPT_END,
 };
-
-/* Its stderr is its log: one timestamped line each. */
-static void log_line (void *data, enum coi_notice level, const char *line)
-{
-  (void) data;
-  char ts[32];
-  struct timespec now;
-  clock_gettime (CLOCK_REALTIME, &now);
-  coi_iso8601_ms (ts, &now);
-  fprintf (stderr, "%s %s%s\n", ts, level == COI_NOTICE_WARNING ? "warning: " : "", line);
-}
 
 COI_HANDLER (cmd_guard)
 {
@@ -51,8 +39,8 @@ COI_HANDLER (cmd_guard)
      pipe a job waits on, not a file a user could have handed it. */
   if (close_range (3, ~0U, 0) < 0)
     return coi_error_errno (err, errno, "guard: close inherited descriptors");
-  const struct coi_sink sink = { .emit = log_line };
-  setvbuf (stderr, NULL, _IOLBF, 0);
+  struct coi_sink sink;
+  coi_cli_log_sink (&sink);
   struct coi_guard_server_opts so = {
     .incus_socket = incus_socket,
     .socket_override = coi_env_get (ctx->env, "COI_GUARD_SOCKET"),

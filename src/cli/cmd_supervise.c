@@ -4,17 +4,16 @@
  * guard a container again after its supervisor was stopped. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 
 #include "cli/command.h"
+#include "cli/output.h"
 #include "monitor/paths.h"
 #include "monitor/supervisor.h"
 #include "session/supervise.h"
 #include "util/cleanup.h"
-#include "util/clock.h"
 
 struct supervise_opts
 {
@@ -31,20 +30,6 @@ static const struct coi_opt supervise_opts[] = {
   { "restarted", 0, OPT_BOOL, OPT_AT (struct supervise_opts, restarted), "It replaces a supervisor that died", NULL, NULL },
   OPT_END,
 };
-
-/* The supervisor's stderr is its log file: one timestamped line each. */
-static void log_line (void *data, enum coi_notice level, const char *line)
-{
-  (void) data;
-  char ts[32];
-  struct timespec now;
-  clock_gettime (CLOCK_REALTIME, &now);
-  coi_iso8601_ms (ts, &now);
-  if (level == COI_NOTICE_WARNING)
-    fprintf (stderr, "%s coi: %s\n", ts, line);
-  else
-    fprintf (stderr, "%s %s\n", ts, line);
-}
 
 COI_HANDLER (cmd_supervise)
 {
@@ -69,7 +54,8 @@ COI_HANDLER (cmd_supervise)
   /* The session's own end: save the agent's state, then remove an
      ephemeral container and its host state (unless an attached launcher
      does it). */
-  const struct coi_sink sink = { .emit = log_line };
+  struct coi_sink sink;
+  coi_cli_log_sink (&sink);
   const struct coi_supervisor_hooks hooks = { .end = coi_session_end_supervised,
                                               .data = (void *) ctx->env,
                                               .sink = &sink,

@@ -2,8 +2,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/cleanup.h"
+#include "util/clock.h"
 
 int coi_print_json (json_t *j, coi_error_t *err)
 {
@@ -51,4 +53,21 @@ static void emit_stderr (void *data, enum coi_notice level, const char *line)
 void coi_cli_sink (struct coi_sink *sink)
 {
   *sink = (struct coi_sink) { .emit = emit_stderr, .data = NULL };
+}
+
+static void emit_log (void *data, enum coi_notice level, const char *line)
+{
+  (void) data;
+  char ts[32];
+  struct timespec now;
+  clock_gettime (CLOCK_REALTIME, &now);
+  coi_iso8601_ms (ts, &now);
+  fprintf (stderr, "%s %s%s\n", ts, level == COI_NOTICE_WARNING ? "warning: " : "", line);
+}
+
+void coi_cli_log_sink (struct coi_sink *sink)
+{
+  *sink = (struct coi_sink) { .emit = emit_log, .data = NULL };
+  /* A line at a time: the log is read while the service runs. */
+  setvbuf (stderr, NULL, _IOLBF, 0);
 }
