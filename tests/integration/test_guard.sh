@@ -21,7 +21,7 @@ if [ "$(id -u)" != 0 ] || [ -z "${COI_TEST_USER:-}" ]; then
 fi
 U=$COI_TEST_USER
 UHOME=$(getent passwd "$U" | cut -d: -f6)
-[ -n "$UHOME" ] && [ -d "$UHOME" ] || bail "no user $U with a home directory"
+if [ -z "$UHOME" ] || [ ! -d "$UHOME" ]; then bail "no user $U with a home directory"; fi
 UID_U=$(id -u "$U")
 IMAGE=${COI_TEST_IMAGE:-coi}
 # shellcheck source-path=SCRIPTDIR source=../lib/guard_site.sh
@@ -30,7 +30,8 @@ GHOME=$GUARD_HOME TABLE=$GUARD_TABLE SOCK=$GUARD_SOCK
 export COI_CONTAINER_PREFIX=coitg-
 
 # Everything this test makes: the user's workspaces and state, root's.
-UWS=$(runuser -u "$U" -- mktemp -d "$UHOME/coi-guard-ws.XXXXXX") && [ -d "$UWS" ] || bail "cannot make $U's workspace"
+UWS=$(runuser -u "$U" -- mktemp -d "$UHOME/coi-guard-ws.XXXXXX") || bail "cannot make $U's workspace"
+[ -d "$UWS" ] || bail "cannot make $U's workspace"
 RWS=$(mktemp -d /tmp/coi-guard-root.XXXXXX)
 RHOME=$(mktemp -d /tmp/coi-guard-home.XXXXXX)
 cleanup ()
