@@ -12,6 +12,7 @@
 #include "netpolicy/nft.h"
 #include "netpolicy/nic.h"
 #include "netpolicy/render.h"
+#include "session/limits.h"
 #include "util/cleanup.h"
 
 /* The network the default profile's NIC names, for the fix of an unusable one. */
@@ -84,10 +85,16 @@ static json_t *guard_hello (struct health_run *run, coi_error_t *err)
   return res;
 }
 
-static bool network_needs_guard (struct health_run *run)
+/* What makes a session refuse to start without the guard (the same test
+ * as coi_guards_from_config): a filtered network, the monitor, a time
+ * limit. */
+static bool sessions_need_guard (struct health_run *run)
 {
   const char *mode = health_cfg_string (run, "network.mode", "restricted");
-  return strcmp (mode, "open") != 0 || (run->in->config && coi_config_bool (run->in->config, "monitoring.enabled"));
+  long max = 0;
+  const char *dur = health_cfg_string (run, "limits.runtime.max_duration", "");
+  return strcmp (mode, "open") != 0 || health_cfg_bool (run, "monitoring.enabled", false)
+         || (*dur && coi_parse_duration (dur, &max) == 0 && max > 0);
 }
 
 int health_check_nftables (struct health_run *run, const struct health_def *d)
@@ -106,25 +113,34 @@ int health_check_nftables (struct health_run *run, const struct health_def *d)
                      json_array_size (tables));
 }
 
-bool health_guard_available (const struct health_run *run)
+/* The set-up starts the guard of the server it sets up: this one's, when
+ * the server lives under another INCUS_DIR (sudo would drop it). */
+static char *guard_fix (const struct coi_health_input *in)
 {
-  return run->in->guard != NULL;
+  const char *setup = in->setup_command ? in->setup_command : "scripts/coi-up.sh --no-shell";
+  const char *sock = in->socket_path;
+  const char *slash = sock ? strrchr (sock, '/') : NULL;
+  char *fix = NULL;
+  int r = slash && slash != sock && strcmp (sock, COI_GUARD_DEFAULT_INCUS_SOCKET) != 0
+              ? asprintf (&fix, "sudo INCUS_DIR=%.*s %s", (int) (slash - sock), sock, setup)
+              : asprintf (&fix, "sudo %s", setup);
+  return r < 0 ? NULL : fix;
 }
 
 int health_check_guard (struct health_run *run, const struct health_def *d)
 {
+  enum coi_health_status bad = sessions_need_guard (run) ? COI_HEALTH_FAIL : COI_HEALTH_WARN;
   if (run->in->guard == NULL)
-    return health_add (run, d, network_needs_guard (run) ? COI_HEALTH_FAIL : COI_HEALTH_WARN, "coi shell --network=open", NULL,
+    return health_add (run, d, bad, "coi shell --network=open", NULL,
                        "a remote server has no guard service here: only open, unmonitored sessions run");
   _cleanup_error_ coi_error_t e = NULL;
   _cleanup_json_ json_t *hello = guard_hello (run, &e);
   if (hello == NULL)
     {
-      _cleanup_free_ char *fix = NULL;
-      if (asprintf (&fix, "sudo %s", run->in->setup_command ? run->in->setup_command : "scripts/coi-up.sh --no-shell") < 0)
-        fix = NULL;
-      return health_add (run, d, network_needs_guard (run) ? COI_HEALTH_FAIL : COI_HEALTH_WARN, fix, NULL,
-                         "the guard service does not answer: %s", e ? e->msg : "?");
+      _cleanup_free_ char *fix = guard_fix (run->in);
+      if (fix == NULL)
+        return -1;
+      return health_add (run, d, bad, fix, NULL, "the guard service does not answer: %s", e ? e->msg : "?");
     }
   return health_add (run, d, COI_HEALTH_OK, NULL, NULL, "answers on %s (coi %s, table inet %s)",
                      run->in->guard->where.socket, json_string_value (json_object_get (hello, "version")),

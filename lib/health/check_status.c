@@ -80,19 +80,19 @@ static int count_orphan (const struct coi_leftover *l, void *data, coi_error_t *
 /* "2 stopped containers, 1 interrupted launch" */
 static int summary (const struct tally *t, struct buf *b)
 {
-  static const char *const what[] = {
-    [COI_LEFTOVER_STOPPED] = "stopped container",
-    [COI_LEFTOVER_LAUNCH] = "interrupted launch",
-    [COI_LEFTOVER_RUNNING] = NULL,
-    [COI_LEFTOVER_NET_RULES] = "orphaned network rule set",
-    [COI_LEFTOVER_NET_ADDR] = "orphaned address reservation",
-    [COI_LEFTOVER_RUN_FILES] = "container gone with run files left",
+  static const char *const what[][2] = {
+    [COI_LEFTOVER_STOPPED] = { "stopped container", "stopped containers" },
+    [COI_LEFTOVER_LAUNCH] = { "interrupted launch", "interrupted launches" },
+    [COI_LEFTOVER_RUNNING] = { NULL, NULL },
+    [COI_LEFTOVER_NET_RULES] = { "orphaned network rule set", "orphaned network rule sets" },
+    [COI_LEFTOVER_NET_ADDR] = { "orphaned address reservation", "orphaned address reservations" },
+    [COI_LEFTOVER_RUN_FILES] = { "container gone with run files left", "containers gone with run files left" },
   };
   const char *sep = "";
   for (size_t k = 0; k <= COI_LEFTOVER_RUN_FILES; k++)
-    if (what[k] && t->n[k])
+    if (what[k][0] && t->n[k])
       {
-        if (buf_printf (b, "%s%zu %s%s", sep, t->n[k], what[k], t->n[k] == 1 ? "" : "s") < 0)
+        if (buf_printf (b, "%s%zu %s", sep, t->n[k], what[k][t->n[k] != 1]) < 0)
           return -1;
         sep = ", ";
       }

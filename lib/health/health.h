@@ -109,7 +109,7 @@ struct coi_health_input
   const char *subuid_path;         /* /etc/subuid */
   const char *subgid_path;         /* /etc/subgid */
   const char *state_dir;           /* ~/.coi */
-  const char *run_dir;             /* where supervisors keep their files */
+  const char *run_dir;             /* the user's ~/.coi/run: launch claims, alerts */
   const char *container_prefix;    /* "coi-" */
   const char *setup_command;       /* mends a missing server, pool, bridge: "scripts/coi-up.sh --no-shell" */
   bool privileged;                 /* may change nftables (CAP_NET_ADMIN) */

@@ -70,11 +70,8 @@ int health_check_config (struct health_run *run, const struct health_def *d);
 int health_check_containers (struct health_run *run, const struct health_def *d);
 int health_check_leftovers (struct health_run *run, const struct health_def *d);
 
-/* The privileged guard service through which a coi that is not root will
- * change nftables.  It is not in this build: these two are the one place
- * that will ask it (the nftables check for a coi that is not root, and the
- * OPTIONAL guard line). */
-bool health_guard_available (const struct health_run *run);
+/* The guard service of the server (check_network.c): the rules and the
+ * supervisors of every session are its, root's too. */
 int health_check_guard (struct health_run *run, const struct health_def *d);
 
 #endif

@@ -1,12 +1,13 @@
-/* Where a session's user-side files live: claims and alert lines under
- * ~/.coi/run, the audit log under ~/.coi/audit. The supervisor's spec, lock
- * and log are the guard's, beside the spec in its state directory. */
+/* Where a session's files for its user live: the launcher's claim and the
+ * supervisor's alert lines under the user's run directory, the audit log
+ * under ~/.coi/audit.  The supervisor's own lock, spec and log are the
+ * guard's, in its state directory (guard/where.h). */
 #ifndef COI_MONITOR_PATHS_H
 #define COI_MONITOR_PATHS_H
 
 #include "util/error.h"
 
-/* ~/.coi/run, created 0700. Caller frees. */
+/* ~/.coi/run (root's too); created 0700.  Caller frees. */
 int coi_run_dir (char **out, coi_error_t *err);
 /* The same path without creating it (it may not exist). */
 int coi_run_dir_peek (char **out, coi_error_t *err);

@@ -17,7 +17,7 @@ enum coi_leftover_kind
   COI_LEFTOVER_RUNNING,   /* any other coi container: only coi clean --all */
   COI_LEFTOVER_NET_RULES, /* nftables rules of a container that is gone: --orphans */
   COI_LEFTOVER_NET_ADDR,  /* an address reserved for a container that is gone: --orphans */
-  COI_LEFTOVER_RUN_FILES, /* supervisor and launcher files of a container that is gone: --orphans */
+  COI_LEFTOVER_RUN_FILES, /* the user's claim and alerts files of a container that is gone: --orphans */
 };
 
 /* Grace for host state younger than this: it may belong to a launch in
@@ -41,16 +41,16 @@ typedef int (*coi_leftover_fn) (const struct coi_leftover *l, void *data, coi_er
 struct coi_orphan_opts
 {
   struct coi_guard_link *guard; /* asked for the network state; NULL: none here */
-  const char *run_dir; /* supervisors' files; NULL: not looked at */
+  const char *run_dir; /* the user's ~/.coi/run (claims, alerts); NULL: not looked at */
   const char *prefix;  /* names of coi containers */
   bool remove;         /* remove each before fn hears of it */
 };
 
 /* Host state whose container the server no longer has (what `coi clean
- * --orphans` removes): network state on the server's bridges, and run files
- * no live process holds.  fn may be NULL.  *rules_read (may be NULL) is
- * false when nftables could not be read (no privilege).  Returns how many,
- * or -1. */
+ * --orphans` removes): network state on the server's bridges (the guard's
+ * answer), and the user's run files no live launcher holds.  fn may be
+ * NULL.  *rules_read (may be NULL) is false when no guard answered, so the
+ * network state was not judged.  Returns how many, or -1. */
 int coi_orphans_scan (struct incus_client *c, const struct coi_orphan_opts *o, coi_leftover_fn fn,
                       void *data, bool *rules_read, coi_error_t *err);
 

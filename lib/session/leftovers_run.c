@@ -1,9 +1,9 @@
-/* Files a supervisor or launcher left in the run directory when it died
- * (a crash, kill -9, a machine under test torn down): its lock, session
- * spec, alert lines and launch claim.  The supervisor's log stays, as it
- * does after a clean end. */
+/* The user's own files in ~/.coi/run that outlived their container: a
+ * launcher's claim (the launcher was killed) and the supervisor's alert
+ * lines (kept after the session for reading).  The supervisors' lock, spec
+ * and log are the guard's, in its state directory: it removes them when it
+ * drops a session, and nothing here looks there. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +18,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
-static const char *const suffixes[] = { COI_RUN_LOCK, COI_RUN_SPEC, COI_RUN_ALERTS, COI_RUN_CLAIM };
+static const char *const suffixes[] = { COI_RUN_CLAIM, COI_RUN_ALERTS };
 #define NSUFFIXES (sizeof suffixes / sizeof suffixes[0])
 
 /* The container a run file is for, or NULL when it is not one. */
@@ -39,13 +39,6 @@ static char *container_of (const char *file, const char *prefix)
   return NULL;
 }
 
-static bool lock_held (const char *path)
-{
-  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-  return fd >= 0 && fcntl (fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
-}
-
 static bool claim_alive (const char *path)
 {
   _cleanup_free_ char *text = NULL;
@@ -54,11 +47,12 @@ static bool claim_alive (const char *path)
 }
 
 /* 1 with files[] filled when every run file of `name` is stale, 0 when one
- * is still in use (or young), -1 on error. */
+ * is still in use (a live launcher's claim) or young, -1 on error. */
 static int stale_files (const char *dir, const char *name, char *files[NSUFFIXES + 1], coi_error_t *err)
 {
   size_t n = 0;
   time_t now = time (NULL);
+  files[0] = NULL;
   for (size_t i = 0; i < NSUFFIXES; i++)
     {
       _cleanup_free_ char *p = NULL;
@@ -67,15 +61,12 @@ static int stale_files (const char *dir, const char *name, char *files[NSUFFIXES
         return coi_error_errno (err, ENOMEM, "run files of %s", name);
       if (lstat (p, &st) < 0)
         continue;
-      if (!S_ISREG (st.st_mode) || now - st.st_mtime < COI_LEFTOVER_GRACE_S)
-        return 0;
-      if (strcmp (suffixes[i], COI_RUN_LOCK) == 0 && lock_held (p))
-        return 0;
-      if (strcmp (suffixes[i], COI_RUN_CLAIM) == 0 && claim_alive (p))
+      if (!S_ISREG (st.st_mode) || now - st.st_mtime < COI_LEFTOVER_GRACE_S
+          || (strcmp (suffixes[i], COI_RUN_CLAIM) == 0 && claim_alive (p)))
         return 0;
       files[n++] = steal_pointer (&p);
+      files[n] = NULL;
     }
-  files[n] = NULL;
   return n > 0;
 }
 

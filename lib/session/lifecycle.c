@@ -239,6 +239,8 @@ static int end (struct run *r, bool ok, coi_error_t *err)
     rc = coi_session_destroy (r->c, s, ep);
   if (r->claimed)
     coi_session_unclaim (s->container);
+  if (rc == 0 && s->container && !r->detached)
+    coi_session_forget_alerts (r->c, s->container);
   if (!ok)
     return -1;
   if (rc < 0)

@@ -189,6 +189,16 @@ void coi_session_unclaim (const char *container)
     unlink (path);
 }
 
+void coi_session_forget_alerts (struct incus_client *c, const char *container)
+{
+  _cleanup_free_ char *path = NULL;
+  _cleanup_error_ coi_error_t ignored = NULL;
+  if (coi_run_path_peek (container, COI_RUN_ALERTS, &path, &ignored) < 0 || access (path, F_OK) < 0)
+    return;
+  if (incus_instance_exists (c, container, &ignored) == 0)
+    unlink (path);
+}
+
 /* Is a launcher attached?  Its claim is in the owner's run directory. */
 static bool claimed (const struct coi_guard_spec *spec)
 {

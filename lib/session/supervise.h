@@ -39,6 +39,10 @@ int coi_session_end_supervised (struct incus_client *c, const struct coi_guard_s
  * steps in once the claim's process is gone. */
 int coi_session_claim (const char *container, coi_error_t *err);
 void coi_session_unclaim (const char *container);
+/* The launcher's end of the supervisor's alert lines (~/.coi/run, the
+ * user's): removed once the container is gone, or `coi health` would
+ * count them as a leftover. */
+void coi_session_forget_alerts (struct incus_client *c, const char *container);
 
 /* In the supervisor: start the DNS filter for the spec's session
  * (restricted or allowlist; *pid 0 when the mode needs none), with the

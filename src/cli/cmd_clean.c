@@ -33,7 +33,7 @@ static const struct coi_opt clean_options[] = {
   { "all", 'a', OPT_BOOL, OPT_AT (struct clean_opts, all), "Remove every coi container, running ones too", NULL, NULL },
   { "force", 'f', OPT_BOOL, OPT_AT (struct clean_opts, force), "Do not ask for confirmation", NULL, NULL },
   { "sessions", 0, OPT_BOOL, OPT_AT (struct clean_opts, sessions), "Also remove saved sessions", NULL, NULL },
-  { "orphans", 0, OPT_BOOL, OPT_AT (struct clean_opts, orphans), "Also remove host state (network rules, supervisors) of containers that are gone", NULL, NULL },
+  { "orphans", 0, OPT_BOOL, OPT_AT (struct clean_opts, orphans), "Also remove host state (network rules, address reservations, run files) of containers that are gone", NULL, NULL },
   { "dry-run", 0, OPT_BOOL, OPT_AT (struct clean_opts, dry_run), "Show what would be removed", NULL, NULL },
   OPT_END,
 };
@@ -103,8 +103,8 @@ static int say_orphan (const struct coi_leftover *l, void *data, coi_error_t *er
   return 0;
 }
 
-/* Host state whose container is gone: network rules, address
- * reservations, run files of dead supervisors. */
+/* Host state whose container is gone: network rules and address
+ * reservations (the guard's), the user's claim and alerts files. */
 static int clean_orphans (struct incus_client *c, struct coi_guard_link *guard, bool dry_run,
                           coi_error_t *err)
 {

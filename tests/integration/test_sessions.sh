@@ -46,6 +46,14 @@ is "run: stdout only on stdout" "$out" out
 like "run: stderr on stderr" "$(cat /tmp/coi-run-err.$$)" err
 is "run: container removed after failure" "$(containers)" ""
 
+# A monitored run: its supervisor's alert lines go with the container.
+mkdir -p "$HOME/.coi"
+printf '[monitoring]\nenabled = true\n' > "$HOME/.coi/config.toml"
+"$COI" run --image "$IMAGE" -- true >/dev/null 2>/tmp/coi-run-err.$$; rc=$?
+rm -f "$HOME/.coi/config.toml"
+is "run, monitored: exit 0" "$rc" 0
+is "run, monitored: no run file left in ~/.coi/run" "$(find "$HOME/.coi/run" -mindepth 1 -printf '%f ' 2>/dev/null)" ""
+
 "$COI" run --image "$IMAGE" -- no-such-command-xyz >/dev/null 2>&1; rc=$?
 is "run: missing command exits 127" "$rc" 127
 

@@ -1,5 +1,7 @@
 /* coi health without a server: judging a report (exit code), its text and
- * JSON renderings, and the checks that read only files given to them. */
+ * JSON renderings, the checks that read only files given to them, and the
+ * guard check against a guard that is absent, silent or answering (a fake
+ * one on a socket of the test's own). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,9 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "config/config.h"
+#include "guard/link.h"
 #include "health/health.h"
+#include "health/health_private.h"
 #include "util/cleanup.h"
 
 static void report_clear (struct coi_health_report *r)
@@ -229,6 +237,146 @@ static void test_offline_run (void **state)
   unlink (none);
 }
 
+/* The guard line alone, as coi_health_run would add it once the server
+ * answered.  flags: configuration overrides ("network.mode=open"). */
+static const struct coi_health_check *guard_line (struct coi_health_report *r, struct coi_guard_link *g,
+                                                  const char *incus_socket, const char *const *flags)
+{
+  _cleanup_error_ coi_error_t err = NULL;
+  _cleanup_free_ char *home = NULL;
+  assert_true (asprintf (&home, "HOME=%s", dir) > 0);
+  const char *env[] = { home, NULL };
+  struct coi_config_load_opts o = { .workspace = dir, .flag_overrides = flags, .env = env, .quiet = true };
+  _cleanup_config_ struct coi_config *cfg = NULL;
+  assert_int_equal (coi_config_load (&o, &cfg, &err), 0);
+  struct coi_health_input in = {
+    .socket_path = incus_socket,
+    .config = cfg,
+    .setup_command = "/src/coi/scripts/coi-up.sh --no-shell",
+    .guard = g,
+  };
+  struct health_run run = { .in = &in, .report = r, .server_ok = true };
+  const struct health_def d = { COI_HEALTH_OPTIONAL, "guard", health_check_guard, 0 };
+  assert_int_equal (health_check_guard (&run, &d), 0);
+  return &r->checks[r->n - 1];
+}
+
+static void test_guard_check (void **state)
+{
+  (void) state;
+  _cleanup_report_ struct coi_health_report r = { 0 };
+  _cleanup_error_ coi_error_t err = NULL;
+  const char *open[] = { "network.mode=open", NULL };
+  const char *open_monitored[] = { "network.mode=open", "monitoring.enabled=true", NULL };
+  const char *open_limited[] = { "network.mode=open", "limits.runtime.max_duration=2h", NULL };
+  const char *open_unlimited[] = { "network.mode=open", "limits.runtime.max_duration=0", NULL };
+
+  /* A remote server: no guard of its here. */
+  const struct coi_health_check *c = guard_line (&r, NULL, NULL, NULL);
+  assert_int_equal (c->status, COI_HEALTH_FAIL);
+  assert_string_equal (c->message, "a remote server has no guard service here: only open, unmonitored sessions run");
+  assert_string_equal (c->fix, "coi shell --network=open");
+  assert_int_equal (guard_line (&r, NULL, NULL, open)->status, COI_HEALTH_WARN);
+
+  /* A server under another INCUS_DIR whose guard is not running: the fix
+     starts that server's guard. */
+  _cleanup_free_ char *srv = NULL, *sock = NULL, *gsock = NULL, *fix = NULL, *msg = NULL;
+  assert_true (asprintf (&srv, "%s/srv", dir) > 0 && asprintf (&sock, "%s/unix.socket", srv) > 0
+               && asprintf (&gsock, "%s/coi/guard.sock", srv) > 0);
+  struct coi_guard_link g = { 0 };
+  assert_int_equal (coi_guard_link_init (&g, sock, NULL, dir, &err), 0);
+  assert_string_equal (g.where.socket, gsock);
+  c = guard_line (&r, &g, sock, NULL);
+  assert_int_equal (c->status, COI_HEALTH_FAIL); /* network.mode restricted, the default */
+  assert_true (asprintf (&msg, "the guard service does not answer: connect to the guard service at %s: No such file or directory", gsock) > 0);
+  assert_string_equal (c->message, msg);
+  assert_true (asprintf (&fix, "sudo INCUS_DIR=%s /src/coi/scripts/coi-up.sh --no-shell", srv) > 0);
+  assert_string_equal (c->fix, fix);
+  /* Open, unwatched and unlimited sessions run without it. */
+  assert_int_equal (guard_line (&r, &g, sock, open)->status, COI_HEALTH_WARN);
+  assert_int_equal (guard_line (&r, &g, sock, open_monitored)->status, COI_HEALTH_FAIL);
+  assert_int_equal (guard_line (&r, &g, sock, open_limited)->status, COI_HEALTH_FAIL);
+  assert_int_equal (guard_line (&r, &g, sock, open_unlimited)->status, COI_HEALTH_WARN);
+  coi_guard_link_clear (&g);
+
+  /* The machine's own server: the set-up as it is. */
+  _cleanup_free_ char *none = NULL;
+  assert_true (asprintf (&none, "%s/none.sock", dir) > 0);
+  assert_int_equal (coi_guard_link_init (&g, "/var/lib/incus/unix.socket", none, dir, &err), 0);
+  c = guard_line (&r, &g, "/var/lib/incus/unix.socket", NULL);
+  assert_int_equal (c->status, COI_HEALTH_FAIL);
+  assert_string_equal (c->fix, "sudo /src/coi/scripts/coi-up.sh --no-shell");
+  coi_guard_link_clear (&g);
+
+  /* A guard that answers its hello: its socket, version and table. */
+  _cleanup_free_ char *fake = NULL;
+  assert_true (asprintf (&fake, "%s/fake.sock", dir) > 0);
+  struct sockaddr_un a = { .sun_family = AF_UNIX };
+  snprintf (a.sun_path, sizeof a.sun_path, "%s", fake);
+  int l = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  assert_true (l >= 0 && bind (l, (struct sockaddr *) &a, sizeof a) == 0 && listen (l, 1) == 0);
+  pid_t pid = fork ();
+  assert_true (pid >= 0);
+  if (pid == 0)
+    {
+      char buf[4096];
+      alarm (10); /* never outlive a failed test */
+      int c2 = accept (l, NULL, NULL);
+      const char reply[] = "{\"v\":1,\"ok\":true,\"result\":{\"proto\":1,\"version\":\"9.8.7\",\"table\":\"coi_0123abcd\"}}";
+      _exit (c2 >= 0 && recv (c2, buf, sizeof buf, 0) > 0 && strstr (buf, "\"hello\"")
+                     && send (c2, reply, sizeof reply - 1, 0) > 0
+                 ? 0
+                 : 1);
+    }
+  close (l);
+  assert_int_equal (coi_guard_link_init (&g, sock, fake, dir, &err), 0);
+  c = guard_line (&r, &g, sock, NULL);
+  int st = 0;
+  assert_int_equal (waitpid (pid, &st, 0), pid);
+  assert_true (WIFEXITED (st) && WEXITSTATUS (st) == 0);
+  assert_int_equal (c->status, COI_HEALTH_OK);
+  free (msg);
+  assert_true (asprintf (&msg, "answers on %s (coi 9.8.7, table inet coi_0123abcd)", fake) > 0);
+  assert_string_equal (c->message, msg);
+  assert_null (c->fix);
+  coi_guard_link_clear (&g);
+  unlink (fake);
+}
+
+/* The monitor's supervisors are the guard's, root's sessions' too: on is
+ * fine without root, and the guard line says whether it answers. */
+static void test_monitor_is_the_guards (void **state)
+{
+  (void) state;
+  _cleanup_report_ struct coi_health_report r = { 0 };
+  _cleanup_error_ coi_error_t err = NULL;
+  _cleanup_free_ char *home = NULL;
+  assert_true (asprintf (&home, "HOME=%s", dir) > 0);
+  const char *env[] = { home, NULL };
+  const char *flags[] = { "monitoring.enabled=true", NULL };
+  struct coi_config_load_opts o = { .workspace = dir, .flag_overrides = flags, .env = env, .quiet = true };
+  _cleanup_config_ struct coi_config *cfg = NULL;
+  assert_int_equal (coi_config_load (&o, &cfg, &err), 0);
+  struct coi_health_input in = {
+    .client_error = "cannot open the Incus client: test",
+    .config = cfg,
+    .uid = 4242,
+    .gid = 4242,
+    .subuid_path = "/nonexistent",
+    .subgid_path = "/nonexistent",
+    .state_dir = dir,
+    .run_dir = dir,
+    .container_prefix = "coi-",
+    .setup_command = "scripts/coi-up.sh --no-shell",
+    .privileged = false,
+  };
+  assert_int_equal (coi_health_run (&in, &r, &err), 0);
+  const struct coi_health_check *c = find (&r, "monitor");
+  assert_int_equal (c->status, COI_HEALTH_OK);
+  assert_string_equal (c->message, "on (flag monitoring.enabled): the guard's supervisor watches each session's "
+                                   "processes, files and network (see guard)");
+}
+
 int main (void)
 {
   assert_non_null (mkdtemp (dir));
@@ -240,6 +388,8 @@ int main (void)
     cmocka_unit_test (test_json_shape),
     cmocka_unit_test (test_space_thresholds),
     cmocka_unit_test (test_offline_run),
+    cmocka_unit_test (test_guard_check),
+    cmocka_unit_test (test_monitor_is_the_guards),
   };
   int r = cmocka_run_group_tests (tests, NULL, NULL);
   rmdir (dir);
